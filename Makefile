@@ -1,0 +1,72 @@
+# Somevahti — `make run` for a demo, `make test` for the full suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+APT_PACKAGES := libvoikko1 voikko-fi gettext chromium
+NPM_STAMP := node_modules/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup run test lint typecheck test-sqlite test-postgres messages makemessages bench apt clean
+
+setup: apt $(VENV)/.installed messages $(NPM_STAMP)
+	$(BIN)/somevahti migrate --noinput
+	$(BIN)/somevahti loaddemo
+
+# Debian packages: Voikko (Finnish morphology), gettext (catalogues), Chromium (browser tests).
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+messages: $(VENV)/.installed
+	$(BIN)/somevahti compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+makemessages: $(VENV)/.installed
+	cd somevahti && ../$(BIN)/somevahti makemessages -l fi -l sv -l en --no-obsolete --no-location \
+	  --ignore=static --add-location=never -v 0 || true
+	$(BIN)/somevahti makemessages -l fi -l sv -l en --no-obsolete --add-location=file \
+	  --ignore=.venv --ignore=node_modules --ignore=tests --ignore=var -v 0
+
+run: setup
+	@$(BIN)/somevahti demoinfo --url http://127.0.0.1:$(PORT)/
+	@trap 'kill 0' EXIT INT TERM; \
+	SOMEVAHTI_DEBUG=$${SOMEVAHTI_DEBUG-1} $(BIN)/somevahti run_huey --workers 2 --flush-locks & \
+	SOMEVAHTI_DEBUG=$${SOMEVAHTI_DEBUG-1} $(BIN)/somevahti runserver --noreload 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy somevahti config
+
+test-sqlite: $(VENV)/.installed messages $(NPM_STAMP)
+	env -u DATABASE_URL $(BIN)/pytest -q -n $(PYTEST_WORKERS)
+
+test-postgres: $(VENV)/.installed messages $(NPM_STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n $(PYTEST_WORKERS)
+
+test: apt lint typecheck test-sqlite test-postgres
+
+bench: $(VENV)/.installed
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,82 @@
+"""Writes for organisations, units, people and notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import translation
+
+from somevahti.audit.actions import record
+from somevahti.core import clock
+from somevahti.core.models import Notification, Organisation, RoleAssignment, Unit, User
+from somevahti.core.permissions import forget_roles
+
+
+def create_organisation(name: str, slug: str) -> Organisation:
+    with transaction.atomic():
+        org = Organisation.objects.create(name=name, slug=slug)
+        Unit.objects.create(
+            organisation=org, name=name, kind=Unit.Kind.ORGANISATION, path="0001.", depth=0
+        )
+    return org
+
+
+def root_unit(org: Organisation) -> Unit:
+    return Unit.objects.get(organisation=org, parent__isnull=True)
+
+
+def create_unit(parent: Unit, name: str, kind: str = Unit.Kind.UNIT) -> Unit:
+    with transaction.atomic():
+        # Lock the parent so two children created at once get different paths.
+        parent = Unit.objects.select_for_update().get(pk=parent.pk)
+        last = (
+            Unit.objects.filter(parent=parent).order_by("-path").values_list("path", flat=True).first()
+        )
+        seq = int(last[-5:-1]) + 1 if last else 1
+        return Unit.objects.create(
+            organisation_id=parent.organisation_id,
+            parent=parent,
+            name=name,
+            kind=kind,
+            path=f"{parent.path}{seq:04d}.",
+            depth=parent.depth + 1,
+        )
+
+
+def assign_role(user: User, unit: Unit, role: str) -> RoleAssignment:
+    if user.organisation_id != unit.organisation_id:
+        raise ValueError("user and unit belong to different organisations")
+    ra, _ = RoleAssignment.objects.get_or_create(user=user, unit=unit, role=role)
+    forget_roles(user)
+    return ra
+
+
+def notify(user: User, text_fn: object, url: str = "", subject_fn: object = None) -> Notification:
+    """Notify in the app and by e-mail, in the recipient's language.
+
+    ``text_fn``/``subject_fn`` are callables (or lazy strings) evaluated under the
+    recipient's language so each person reads the message in their own language.
+    """
+    lang = user.language or settings.LANGUAGE_CODE
+    with translation.override(lang):
+        text = str(text_fn() if callable(text_fn) else text_fn)
+        subject = str(subject_fn() if callable(subject_fn) else (subject_fn or text))
+    n = Notification.objects.create(user=user, text=text, url=url, created_at=clock.now())
+    if user.email:
+        body = f"{text}\n\n{url}" if url else text
+        transaction.on_commit(
+            lambda: send_mail(subject[:150], body, None, [user.email], fail_silently=True)
+        )
+    return n
+
+
+def deactivate_user(actor: User | None, user: User, reason: str = "") -> None:
+    """Deactivate a user; the registry opens revocation tasks for the access they hold."""
+    from somevahti.registry.actions import open_revocation_tasks
+
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        record(actor, "user.deactivated", user, reason=reason, organisation=user.organisation)
+        open_revocation_tasks(actor, user)

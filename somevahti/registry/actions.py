@@ -1,0 +1,2 @@
+def open_revocation_tasks(actor, user):  # placeholder
+    pass
