@@ -1,2 +1,0 @@
-def open_revocation_tasks(actor, user):  # placeholder
-    pass
