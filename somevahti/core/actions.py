@@ -73,7 +73,7 @@ def notify(user: User, text_fn: object, url: str = "", subject_fn: object = None
 
 def deactivate_user(actor: User | None, user: User, reason: str = "") -> None:
     """Deactivate a user; the registry opens revocation tasks for the access they hold."""
-    from somevahti.registry.actions import open_revocation_tasks
+    from somevahti.registry.actions.access import open_revocation_tasks
 
     with transaction.atomic():
         user.is_active = False

@@ -1,4 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from somevahti.core.placeholder import placeholder
 
 app_name = "guidelines"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", placeholder, name="list"),
+]

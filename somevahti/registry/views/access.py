@@ -1,3 +1,8 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from somevahti.core.placeholder import placeholder
+
+urlpatterns: list[URLPattern] = [
+    path("it/", placeholder, name="access_tasks"),
+    path("it/tasks/<int:pk>/", placeholder, name="access_task"),
+]

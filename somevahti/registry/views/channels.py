@@ -1,3 +1,8 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from somevahti.core.placeholder import placeholder
+
+urlpatterns: list[URLPattern] = [
+    path("", placeholder, name="channel_list"),
+    path("channels/<int:pk>/", placeholder, name="channel_detail"),
+]

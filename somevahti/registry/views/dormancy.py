@@ -1,3 +1,7 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from somevahti.core.placeholder import placeholder
+
+urlpatterns: list[URLPattern] = [
+    path("dormant/", placeholder, name="dormancy_list"),
+]
