@@ -61,3 +61,22 @@ def neglected_channels(user: User) -> QuerySet[Channel]:
     return channels_visible_to(user).filter(
         status__in=[ChannelStatus.UNDER_MAINTAINED, ChannelStatus.DORMANT]
     )
+
+
+def suggest_platforms(
+    user: User, audiences: list[Audience]
+) -> list[tuple[str, str, list[tuple[Audience, str]]]]:
+    """Platforms that serve the chosen audiences, best coverage first.
+
+    Returns (platform code, platform label, [(audience, purpose of that cell)]);
+    the cell purposes are the reason shown to the user.
+    """
+    from somevahti.registry.models import Platform
+
+    ids = [a.pk for a in audiences]
+    cells = matrix_cells_of(user).filter(audience_id__in=ids).select_related("audience")
+    by_platform: dict[str, list[tuple[Audience, str]]] = {}
+    for cell in cells.order_by("audience__order", "audience__name"):
+        by_platform.setdefault(cell.platform, []).append((cell.audience, cell.purpose))
+    ranked = sorted(by_platform.items(), key=lambda kv: (-len(kv[1]), Platform(kv[0]).label))
+    return [(code, str(Platform(code).label), reasons) for code, reasons in ranked]

@@ -1,0 +1,1 @@
+"""Registry forms, in modules by area."""
