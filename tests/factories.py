@@ -29,8 +29,11 @@ def unit(parent: Unit, name: str = "", kind: str = Unit.Kind.UNIT) -> Unit:
 def user(org: Organisation, *roles_at: tuple[str, Unit], username: str = "", **extra: Any) -> User:
     name = username or f"user{next(_seq)}"
     u = User.objects.create_user(
-        username=name, password="salasana-testi-1", organisation=org,
-        email=f"{name}@example.test", **extra,
+        username=name,
+        password="salasana-testi-1",
+        organisation=org,
+        email=f"{name}@example.test",
+        **extra,
     )
     for role, at in roles_at:
         core_actions.assign_role(u, at, role)
@@ -65,8 +68,11 @@ def channel_request(unit_: Unit, requester: User, **fields: Any) -> ChannelReque
     for k, v in defaults.items():
         fields.setdefault(k, v)
     r = ChannelRequest.objects.create(
-        organisation_id=unit_.organisation_id, unit=unit_, requested_by=requester,
-        created_at=clock.now(), **fields,
+        organisation_id=unit_.organisation_id,
+        unit=unit_,
+        requested_by=requester,
+        created_at=clock.now(),
+        **fields,
     )
     r.proposed_responsibles.set([requester])
     return r

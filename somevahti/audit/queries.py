@@ -8,10 +8,11 @@ from django.db.models import Q, QuerySet
 from somevahti.audit.actions import target_type_of
 from somevahti.audit.models import AuditEvent
 from somevahti.core.models import User
+from somevahti.core.permissions import org_id
 
 
 def events_of_organisation(user: User) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(organisation_id=user.organisation_id).select_related("actor")
+    return AuditEvent.objects.filter(organisation_id=org_id(user)).select_related("actor")
 
 
 def events_for(user: User, *targets: models.Model) -> QuerySet[AuditEvent]:

@@ -31,7 +31,10 @@ def create_unit(parent: Unit, name: str, kind: str = Unit.Kind.UNIT) -> Unit:
         # Lock the parent so two children created at once get different paths.
         parent = Unit.objects.select_for_update().get(pk=parent.pk)
         last = (
-            Unit.objects.filter(parent=parent).order_by("-path").values_list("path", flat=True).first()
+            Unit.objects.filter(parent=parent)
+            .order_by("-path")
+            .values_list("path", flat=True)
+            .first()
         )
         seq = int(last[-5:-1]) + 1 if last else 1
         return Unit.objects.create(

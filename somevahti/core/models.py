@@ -15,7 +15,9 @@ class Organisation(models.Model):
     under_maintained_ratio = models.DecimalField(
         _("under-maintained below share of target"), max_digits=3, decimal_places=2, default=0.5
     )
-    activity_window_weeks = models.PositiveSmallIntegerField(_("activity window (weeks)"), default=8)
+    activity_window_weeks = models.PositiveSmallIntegerField(
+        _("activity window (weeks)"), default=8
+    )
     dormant_after_days = models.PositiveSmallIntegerField(_("dormant after idle days"), default=90)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -42,7 +44,11 @@ class Unit(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="units", verbose_name=_("organisation")
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("parent unit"),
     )
     name = models.CharField(_("name"), max_length=200)
@@ -71,12 +77,18 @@ class Unit(models.Model):
 
 class User(AbstractUser):
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
         verbose_name=_("organisation"),
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     language = models.CharField(
-        _("language"), max_length=5, blank=True,
+        _("language"),
+        max_length=5,
+        blank=True,
         choices=[("fi", "suomi"), ("sv", "svenska"), ("en", "English")],
     )
 
@@ -115,3 +127,6 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -100,6 +100,13 @@ def users_with_role_over(unit: Unit, roles: Iterable[str]) -> QuerySet[User]:
     ).distinct()
 
 
+def org_id(user: User) -> int:
+    """The user's organisation id; a user without one sees nothing."""
+    if user.organisation_id is None:
+        raise PermissionDenied
+    return user.organisation_id
+
+
 def organisation_of(user: User) -> Organisation:
     if user.organisation is None:
         raise PermissionDenied

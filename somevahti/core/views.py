@@ -30,7 +30,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         parts["tasks"] = "unavailable"
     ok = all(v == "ok" for v in parts.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", **parts}, status=200 if ok else 503)
+    body = {"status": "ok" if ok else "unavailable", **parts}
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 @login_required

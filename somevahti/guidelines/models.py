@@ -12,7 +12,11 @@ class Guideline(models.Model):
         "core.Organisation", on_delete=models.CASCADE, related_name="guidelines"
     )
     unit = models.ForeignKey(
-        "core.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="guidelines",
+        "core.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guidelines",
         verbose_name=_("unit"),
     )
     title = models.CharField(_("title"), max_length=200)
@@ -43,7 +47,9 @@ class GuidelineVersion(models.Model):
     )
     effective_from = models.DateField(_("in force from"))
     change_summary = models.CharField(_("what changed"), max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -83,7 +83,8 @@ class Channel(models.Model):
     handle = models.CharField(_("handle"), max_length=200, blank=True)
     url = models.URLField(_("address"), blank=True)
     responsibles = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="responsible_channels",
+        settings.AUTH_USER_MODEL,
+        related_name="responsible_channels",
         verbose_name=_("responsible people"),
     )
     audiences = models.ManyToManyField(
@@ -94,7 +95,10 @@ class Channel(models.Model):
         _("target posts per week"), max_digits=5, decimal_places=1, default=2
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE,
+        _("status"),
+        max_length=20,
+        choices=ChannelStatus.choices,
+        default=ChannelStatus.ACTIVE,
         db_index=True,
     )
     opened_on = models.DateField(_("opened"), null=True, blank=True)
@@ -118,7 +122,9 @@ class Channel(models.Model):
 
 
 class FollowerSnapshot(models.Model):
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="follower_snapshots")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="follower_snapshots"
+    )
     date = models.DateField(_("date"))
     count = models.PositiveIntegerField(_("followers"))
 
@@ -127,6 +133,9 @@ class FollowerSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "date"], name="follower_snapshot_unique_day")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.date}: {self.count}"
 
 
 class ActivityRecord(models.Model):
@@ -139,6 +148,9 @@ class ActivityRecord(models.Model):
 
     class Meta:
         ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.occurred_at:%Y-%m-%d}"
 
 
 class ChannelRequest(models.Model):
@@ -241,12 +253,15 @@ class AccessGrant(models.Model):
     organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE)
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="access_grants")
     holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_grants",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_grants",
         verbose_name=_("person"),
     )
     kind = models.CharField(_("kind of access"), max_length=20, choices=Kind.choices)
     method = models.CharField(
-        _("method"), max_length=300,
+        _("method"),
+        max_length=300,
         help_text=_("For example: page admin role, or the password vault entry."),
     )
     granted_on = models.DateField(_("granted"))
@@ -287,7 +302,11 @@ class DormancyReview(models.Model):
     revive_plan = models.TextField(_("plan for reviving"), blank=True)
     # Closing checklist
     successor = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("channel to follow instead"),
     )
     farewell_url = models.URLField(_("farewell post address"), blank=True)

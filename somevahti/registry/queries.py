@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from somevahti.core.models import User
-from somevahti.core.permissions import scoped
+from somevahti.core.permissions import org_id, scoped
 from somevahti.core.roles import Perm
 from somevahti.registry.models import (
     AccessGrant,
@@ -25,7 +25,7 @@ def channels_visible_to(user: User) -> QuerySet[Channel]:
 
 def requests_visible_to(user: User) -> QuerySet[ChannelRequest]:
     """Requests in units the user can see, plus the user's own requests."""
-    own = ChannelRequest.objects.filter(requested_by=user, organisation_id=user.organisation_id)
+    own = ChannelRequest.objects.filter(requested_by=user, organisation_id=org_id(user))
     return (scoped(ChannelRequest.objects.all(), user, Perm.VIEW_REGISTRY) | own).distinct()
 
 
@@ -50,11 +50,11 @@ def dormancy_reviews_for(user: User) -> QuerySet[DormancyReview]:
 
 
 def audiences_of(user: User) -> QuerySet[Audience]:
-    return Audience.objects.filter(organisation_id=user.organisation_id)
+    return Audience.objects.filter(organisation_id=org_id(user))
 
 
 def matrix_cells_of(user: User) -> QuerySet[MatrixCell]:
-    return MatrixCell.objects.filter(organisation_id=user.organisation_id)
+    return MatrixCell.objects.filter(organisation_id=org_id(user))
 
 
 def neglected_channels(user: User) -> QuerySet[Channel]:
