@@ -60,18 +60,48 @@ def notify(user: User, text_fn: object, url: str = "", subject_fn: object = None
 
     ``text_fn``/``subject_fn`` are callables (or lazy strings) evaluated under the
     recipient's language so each person reads the message in their own language.
+    The e-mail goes out from a task after commit; its outcome is kept on the row.
     """
+    from somevahti.core.tasks import deliver_notification_email
+
     lang = user.language or settings.LANGUAGE_CODE
     with translation.override(lang):
         text = str(text_fn() if callable(text_fn) else text_fn)
         subject = str(subject_fn() if callable(subject_fn) else (subject_fn or text))
-    n = Notification.objects.create(user=user, text=text, url=url, created_at=clock.now())
+    n = Notification.objects.create(
+        user=user,
+        text=text,
+        url=url,
+        created_at=clock.now(),
+        email_subject=subject[:200],
+        email_state="pending" if user.email else "none",
+    )
     if user.email:
-        body = f"{text}\n\n{url}" if url else text
-        transaction.on_commit(
-            lambda: send_mail(subject[:150], body, None, [user.email], fail_silently=True)
-        )
+        transaction.on_commit(lambda: deliver_notification_email(n.pk))
     return n
+
+
+def send_notification_email(notification_id: int) -> bool:
+    """Send one pending notification e-mail; record the outcome. Safe to run twice."""
+    with transaction.atomic():
+        n = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, email_state__in=["pending", "failed"])
+            .first()
+        )
+        if n is None:
+            return False
+        n.email_attempts += 1
+        body = f"{n.text}\n\n{n.url}" if n.url else n.text
+        try:
+            send_mail(n.email_subject or n.text[:150], body, None, [n.user.email])
+        except Exception as exc:  # any transport error: keep it for the sweep to retry
+            n.email_state, n.email_error = "failed", str(exc)[:500]
+        else:
+            n.email_state, n.email_error = "sent", ""
+        n.save(update_fields=["email_state", "email_error", "email_attempts"])
+        return n.email_state == "sent"
 
 
 def deactivate_user(actor: User | None, user: User, reason: str = "") -> None:

@@ -123,6 +123,15 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # E-mail copy: delivered by a task; a failure is kept and retried by the sweep.
+    email_subject = models.CharField(max_length=200, blank=True)
+    email_state = models.CharField(
+        max_length=10,
+        default="none",
+        choices=[("none", "none"), ("pending", "pending"), ("sent", "sent"), ("failed", "failed")],
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
