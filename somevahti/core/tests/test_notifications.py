@@ -11,7 +11,6 @@ from django.test import override_settings
 from django.utils.translation import get_language
 
 from somevahti.core import actions, clock
-from somevahti.core.models import Notification
 from somevahti.core.roles import Role
 from somevahti.core.tasks import retry_notification_emails
 
