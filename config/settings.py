@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "somevahti.audit",
     "somevahti.registry",
     "somevahti.guidelines",
+    "somevahti.checks",
 ]
 
 MIDDLEWARE = [
