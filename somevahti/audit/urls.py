@@ -1,8 +1,9 @@
 from django.urls import URLPattern, path
 
-from somevahti.core.placeholder import placeholder
+from somevahti.audit import views
 
 app_name = "audit"
 urlpatterns: list[URLPattern] = [
-    path("", placeholder, name="log"),
+    # Filters are query parameters: ?verb=&actor=&target_type=&target_id=&since=&until=&q=
+    path("", views.log, name="log"),
 ]

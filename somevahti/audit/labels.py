@@ -1,0 +1,62 @@
+"""Human labels for audit verbs. Verbs are dotted codes; unknown ones show as the code."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+VERB_LABELS: dict[str, Promise] = {
+    "channel_request.submitted": _("Channel requested"),
+    "channel_request.approved": _("Channel request approved"),
+    "channel_request.rejected": _("Channel request rejected"),
+    "channel.created": _("Channel created"),
+    "channel.updated": _("Channel edited"),
+    "channel.activated": _("Channel activated"),
+    "channel.status_changed": _("Channel status changed"),
+    "channel.closed": _("Channel closed"),
+    "channel.imported": _("Channel imported"),
+    "channel.followers_recorded": _("Follower count recorded"),
+    "channel.activity_recorded": _("Activity recorded"),
+    "channels.imported": _("Channel list imported"),
+    "access.granted": _("Access granted"),
+    "access.revoked": _("Access revoked"),
+    "access_task.opened": _("IT task opened"),
+    "access_task.done": _("IT task done"),
+    "matrix.cell_set": _("Target-group matrix cell set"),
+    "matrix.cell_updated": _("Target-group matrix cell set"),
+    "audience.created": _("Target group created"),
+    "guideline.created": _("Guideline created"),
+    "guideline.version_approved": _("Guideline version approved"),
+    "dormancy.opened": _("Revive-or-close decision opened"),
+    "dormancy.revived": _("Channel revived"),
+    "dormancy.closing": _("Decided to close the channel"),
+    "dormancy.step_done": _("Closing step done"),
+    "user.deactivated": _("User deactivated"),
+    "user.api_token_created": _("API token created"),
+    "demo.loaded": _("Demo data loaded"),
+}
+
+TARGET_LABELS: dict[str, Promise] = {
+    "registry.channel": _("Channel"),
+    "registry.channelrequest": _("Channel request"),
+    "registry.accesstask": _("IT task"),
+    "registry.accessgrant": _("Access"),
+    "registry.audience": _("Target group"),
+    "registry.matrixcell": _("Matrix cell"),
+    "registry.dormancyreview": _("Revive-or-close decision"),
+    "guidelines.guideline": _("Guideline"),
+    "guidelines.guidelineversion": _("Guideline version"),
+    "core.user": _("User"),
+    "core.organisation": _("Organisation"),
+    "core.unit": _("Unit"),
+}
+
+
+def verb_label(verb: str) -> str:
+    label = VERB_LABELS.get(verb)
+    return str(label) if label is not None else verb
+
+
+def target_label(target_type: str) -> str:
+    label = TARGET_LABELS.get(target_type)
+    return str(label) if label is not None else target_type
