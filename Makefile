@@ -46,9 +46,10 @@ makemessages: $(VENV)/.installed
 
 run: setup
 	@$(BIN)/somevahti demoinfo --url http://127.0.0.1:$(PORT)/
-	@trap 'kill 0' EXIT INT TERM; \
-	SOMEVAHTI_DEBUG=$${SOMEVAHTI_DEBUG-1} $(BIN)/somevahti run_huey --workers 2 --flush-locks & \
-	SOMEVAHTI_DEBUG=$${SOMEVAHTI_DEBUG-1} $(BIN)/somevahti runserver --noreload 127.0.0.1:$(PORT)
+	@export SOMEVAHTI_DEBUG=$${SOMEVAHTI_DEBUG-1}; \
+	$(BIN)/somevahti run_huey --workers 2 --flush-locks & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/somevahti runserver --noreload 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -193,4 +193,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SOMEVAHTI_LOG_LEVEL", "INFO")},
+    # Huey's consumer has its own handler; don't print its lines twice.
+    "loggers": {"huey": {"propagate": False}},
 }
