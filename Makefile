@@ -39,10 +39,9 @@ messages: $(VENV)/.installed
 	$(BIN)/somevahti compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 makemessages: $(VENV)/.installed
-	cd somevahti && ../$(BIN)/somevahti makemessages -l fi -l sv -l en --no-obsolete --no-location \
-	  --ignore=static --add-location=never -v 0 || true
 	$(BIN)/somevahti makemessages -l fi -l sv -l en --no-obsolete --add-location=file \
-	  --ignore=.venv --ignore=node_modules --ignore=tests --ignore=var -v 0
+	  --ignore=.venv --ignore=node_modules --ignore=tests --ignore=var --ignore=bench \
+	  --ignore=somevahti/static -v 0
 
 run: setup
 	@$(BIN)/somevahti demoinfo --url http://127.0.0.1:$(PORT)/

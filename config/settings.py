@@ -182,6 +182,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name the channel's enum so they don't clash.
+    "ENUM_NAME_OVERRIDES": {"ChannelStatusEnum": "somevahti.registry.models.ChannelStatus"},
 }
 
 from config.tasks import make_huey  # noqa: E402

@@ -20,7 +20,10 @@ NAV = [
     ("registry:matrix", _("Target groups"), Perm.VIEW_REGISTRY),
     ("guidelines:list", _("Guidelines"), None),
     ("audit:log", _("Audit log"), Perm.VIEW_AUDIT),
+    ("registry:deactivate_user", _("Deactivate a person"), Perm.MANAGE_USERS),
 ]
+# Pages whose URL is a prefix of other pages' URLs are current only on an exact match.
+EXACT = {"core:dashboard", "registry:channel_list"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if perm is not None and not has_perm(user, perm):  # type: ignore[arg-type]
             continue
         url = reverse(name)
-        current = request.path == url if name == "core:dashboard" else request.path.startswith(url)
+        current = request.path == url if name in EXACT else request.path.startswith(url)
         items.append({"url": url, "label": label, "current": current})
     unread = user.notifications.filter(read_at__isnull=True).count()  # type: ignore[union-attr]
     return {"nav_items": items, "unread_notifications": unread}
