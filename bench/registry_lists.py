@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SOMEVAHTI_VAR_DIR", tempfile.mkdtemp(prefix="somevahti-bench-"))
 os.environ.setdefault("SOMEVAHTI_TASKS", "immediate")
 os.environ.setdefault("SOMEVAHTI_HTTPS", "0")
+os.environ.setdefault("SOMEVAHTI_ALLOWED_HOSTS", "testserver")
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
 import django  # noqa: E402
