@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from somevahti.core.roles import Role
 
@@ -84,7 +85,7 @@ class User(AbstractUser):
         related_name="users",
         verbose_name=_("organisation"),
     )
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=200, blank=True)
     language = models.CharField(
         _("language"),
         max_length=5,
