@@ -32,6 +32,11 @@ VERB_LABELS: dict[str, Promise] = {
     "dormancy.closing": _("Decided to close the channel"),
     "dormancy.step_done": _("Closing step done"),
     "user.deactivated": _("User deactivated"),
+    "unit.created": _("Unit created"),
+    "unit.renamed": _("Unit renamed"),
+    "role.granted": _("Role granted"),
+    "role.revoked": _("Role removed"),
+    "organisation.settings_updated": _("Organisation settings changed"),
     "user.api_token_created": _("API token created"),
     "demo.loaded": _("Demo data loaded"),
 }

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from somevahti.audit.actions import record
 from somevahti.core import clock
+from somevahti.core.errors import Conflict
 from somevahti.core.models import Notification, Organisation, RoleAssignment, Unit, User
-from somevahti.core.permissions import forget_roles
+from somevahti.core.permissions import forget_roles, require
+from somevahti.core.roles import Perm, Role
 
 
 def create_organisation(name: str, slug: str) -> Organisation:
@@ -113,3 +119,89 @@ def deactivate_user(actor: User | None, user: User, reason: str = "") -> None:
         user.save(update_fields=["is_active"])
         record(actor, "user.deactivated", user, reason=reason, organisation=user.organisation)
         open_revocation_tasks(actor, user)
+
+
+# --- Organisation admin: units, roles and settings -------------------------------------
+
+
+def add_unit(actor: User, parent: Unit, name: str, kind: str) -> Unit:
+    require(actor, Perm.MANAGE_ORGANISATION, parent)
+    name = name.strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("Give the unit a name.")]
+    if kind not in (Unit.Kind.SECTOR, Unit.Kind.UNIT, Unit.Kind.SUBUNIT):
+        errors["kind"] = [_("Choose the kind of unit.")]
+    if Unit.objects.filter(parent=parent, name__iexact=name).exists():
+        errors["name"] = [_("This unit already has a sub-unit with that name.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        unit = create_unit(parent, name, kind)
+        record(actor, "unit.created", unit, data={"parent": parent.pk, "path": unit.path})
+    return unit
+
+
+def rename_unit(actor: User, unit: Unit, name: str) -> Unit:
+    require(actor, Perm.MANAGE_ORGANISATION, unit)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the unit a name.")]})
+    with transaction.atomic():
+        old, unit.name = unit.name, name
+        unit.save(update_fields=["name"])
+        record(actor, "unit.renamed", unit, data={"from": old, "to": name})
+    return unit
+
+
+def grant_role(actor: User, user: User, unit: Unit, role: str) -> RoleAssignment:
+    require(actor, Perm.MANAGE_ORGANISATION, unit)
+    if user.organisation_id != unit.organisation_id or not user.is_active:
+        raise ValidationError({"user": [_("Choose an active person of your organisation.")]})
+    if role not in Role.values:
+        raise ValidationError({"role": [_("Choose a role from the list.")]})
+    if RoleAssignment.objects.filter(user=user, unit=unit, role=role).exists():
+        raise Conflict(_("The person already has this role in this unit."))
+    with transaction.atomic():
+        ra = assign_role(user, unit, role)
+        record(actor, "role.granted", unit, data={"user": user.username, "role": role})
+    return ra
+
+
+def revoke_role(actor: User, assignment: RoleAssignment) -> None:
+    unit = assignment.unit
+    require(actor, Perm.MANAGE_ORGANISATION, unit)
+    if assignment.role == Role.ORG_ADMIN:
+        admins = RoleAssignment.objects.filter(
+            role=Role.ORG_ADMIN, unit__organisation_id=unit.organisation_id, user__is_active=True
+        )
+        if admins.count() <= 1:
+            raise Conflict(_("The organisation must keep at least one admin."))
+    with transaction.atomic():
+        data = {"user": assignment.user.username, "role": assignment.role}
+        RoleAssignment.objects.filter(pk=assignment.pk).delete()
+        forget_roles(assignment.user)
+        record(actor, "role.revoked", unit, data=data)
+
+
+def update_organisation_settings(actor: User, org: Organisation, data: dict[str, Any]) -> None:
+    """Dormancy thresholds (the only organisation-wide settings so far)."""
+    require(actor, Perm.MANAGE_ORGANISATION, root_unit(org))
+    fields = ["under_maintained_ratio", "activity_window_weeks", "dormant_after_days"]
+    before = {f: getattr(org, f) for f in fields}
+    for f in fields:
+        setattr(org, f, data[f])
+    org.full_clean(exclude=["slug", "name"])
+    errors = {}
+    if not (0 < org.under_maintained_ratio <= 1):
+        errors["under_maintained_ratio"] = [_("Give a share between 0.01 and 1.")]
+    if not (1 <= org.activity_window_weeks <= 52):
+        errors["activity_window_weeks"] = [_("Give between 1 and 52 weeks.")]
+    if not (14 <= org.dormant_after_days <= 730):
+        errors["dormant_after_days"] = [_("Give between 14 and 730 days.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        org.save(update_fields=fields)
+        changed = {f: [before[f], getattr(org, f)] for f in fields if before[f] != getattr(org, f)}
+        record(actor, "organisation.settings_updated", org, data=changed, organisation=org)

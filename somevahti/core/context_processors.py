@@ -21,6 +21,7 @@ NAV = [
     ("guidelines:list", _("Guidelines"), None),
     ("audit:log", _("Audit log"), Perm.VIEW_AUDIT),
     ("registry:deactivate_user", _("Deactivate a person"), Perm.MANAGE_USERS),
+    ("core:settings", _("Settings"), Perm.MANAGE_ORGANISATION),
 ]
 # Pages whose URL is a prefix of other pages' URLs are current only on an exact match.
 EXACT = {"core:dashboard", "registry:channel_list"}

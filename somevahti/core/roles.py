@@ -32,6 +32,7 @@ class Perm:
     VIEW_AUDIT = "view_audit"
     DECIDE_DORMANCY = "decide_dormancy"
     MANAGE_USERS = "manage_users"
+    MANAGE_ORGANISATION = "manage_organisation"
 
 
 _ALL_STAFF = set(Role) - {Role.ELECTED_OFFICIAL}
@@ -51,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Perm.DECIDE_DORMANCY: frozenset({Role.UNIT_DIRECTOR}),
     Perm.MANAGE_USERS: frozenset(),
+    # Units, roles and organisation settings: the organisation admin only.
+    Perm.MANAGE_ORGANISATION: frozenset(),
 }
 
 

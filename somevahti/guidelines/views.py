@@ -7,7 +7,6 @@ import re
 
 import markdown
 import nh3
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
 from somevahti.core.permissions import has_perm
 from somevahti.core.roles import Perm
@@ -125,14 +125,6 @@ def _can_edit(user: User, guideline: Guideline) -> bool:
     return has_perm(user, Perm.EDIT_GUIDELINES, actions.unit_of(guideline))
 
 
-def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 @require_GET
 def guideline_list(request: HttpRequest) -> HttpResponse:
@@ -157,7 +149,7 @@ def guideline_new(request: HttpRequest) -> HttpResponse:
         try:
             guideline = actions.create_guideline(user, data["title"], data["slug"], data["unit"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The guideline was created. Now add its first version."))
             return redirect("guidelines:new_version", slug=guideline.slug)
@@ -250,7 +242,7 @@ def guideline_new_version(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             version = actions.add_guideline_version(user, guideline, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Version %(n)s was saved.") % {"n": version.number})
             return redirect("guidelines:version", slug=guideline.slug, number=version.number)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from somevahti.core.actions import root_unit
 from somevahti.core.errors import Conflict
+from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
 from somevahti.core.permissions import organisation_of, require, scoped
 from somevahti.core.roles import Perm
@@ -35,7 +36,6 @@ from somevahti.registry.forms.access import (
 )
 from somevahti.registry.models import AccessGrant, AccessTask, Channel
 from somevahti.registry.queries import access_tasks_for
-from somevahti.registry.views.channels import add_errors
 
 PAGE_SIZE = 50
 
@@ -164,7 +164,7 @@ def access_grant_new(request: HttpRequest, pk: int) -> HttpResponse:
                 user, channel, data["holder"], data["kind"], data["method"], data["granted_on"]
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The access was recorded."))
             return redirect(back)
@@ -187,7 +187,7 @@ def access_grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         except Conflict as exc:
             return _conflict(request, str(exc), back)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The access was revoked."))
             return redirect(back)
@@ -228,7 +228,7 @@ def deactivate_user(request: HttpRequest) -> HttpResponse:
         try:
             deactivate_member(admin, person, form.cleaned_data["reason"])
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         except Conflict as exc:
             conflict = str(exc)
         else:

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from somevahti.audit.queries import events_for
 from somevahti.core import clock
+from somevahti.core.forms import add_form_errors
 from somevahti.core.models import Unit, User
 from somevahti.core.permissions import has_perm, org_id, require
 from somevahti.core.roles import Perm
@@ -65,15 +65,6 @@ def _can_import(user: User) -> bool:
         return False
     root = Unit.objects.filter(organisation_id=user.organisation_id, parent__isnull=True).first()
     return root is not None and has_perm(user, Perm.IMPORT_CHANNELS, root)
-
-
-def add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show an action's ValidationError next to the fields it names."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _sort_headers(request: HttpRequest, current: str) -> list[dict[str, Any]]:
@@ -231,7 +222,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_channel(user, channel, form.changed_fields())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The channel was saved."))
             return redirect("registry:channel_detail", pk=channel.pk)
@@ -252,7 +243,7 @@ def channel_followers(request: HttpRequest, pk: int) -> HttpResponse:
                 user, channel, form.cleaned_data["date"], form.cleaned_data["count"]
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The follower count was saved."))
             return redirect(reverse("registry:channel_detail", args=[pk]) + "#followers")
@@ -273,7 +264,7 @@ def channel_activity(request: HttpRequest, pk: int) -> HttpResponse:
                 user, channel, form.cleaned_data["occurred_at"], form.cleaned_data["note"]
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The activity was saved."))
             return redirect(reverse("registry:channel_detail", args=[pk]) + "#activity")
@@ -292,7 +283,7 @@ def channel_import(request: HttpRequest) -> HttpResponse:
         try:
             result = actions.import_channels(user, upload.name, upload.read())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             if result.ok:
                 messages.success(

@@ -13,6 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
 from somevahti.core.permissions import require
 from somevahti.core.roles import Perm
@@ -20,7 +21,6 @@ from somevahti.registry.actions.matrix import can_edit_matrix, create_audience, 
 from somevahti.registry.forms.matrix import AudienceForm, MatrixCellForm, SuggestForm
 from somevahti.registry.models import MatrixCell, Platform
 from somevahti.registry.queries import audiences_of, suggest_platforms
-from somevahti.registry.views.channels import add_errors
 
 # The matrix columns: every named platform ("other" has no shared purpose).
 PLATFORMS = [p for p in Platform if p != Platform.OTHER]
@@ -69,7 +69,7 @@ def matrix_edit(request: HttpRequest, audience_pk: int, platform: str) -> HttpRe
         try:
             cell = set_matrix_cell(user, audience, platform, form.cleaned_data["purpose"])
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             if inline:
                 return render(
@@ -94,7 +94,7 @@ def audience_new(request: HttpRequest) -> HttpResponse:
                 user, form.cleaned_data["name"], form.cleaned_data["description"]
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("The target group was added."))
             return redirect(reverse("registry:matrix") + f"#audience-{audience.pk}")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from somevahti.audit.queries import events_for
 from somevahti.core.errors import Conflict
+from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
 from somevahti.core.permissions import has_perm, org_id, require
 from somevahti.core.roles import Perm
@@ -39,7 +40,6 @@ from somevahti.registry.queries import (
     requests_visible_to,
     suggest_platforms,
 )
-from somevahti.registry.views.channels import add_errors
 
 PAGE_SIZE = 50
 TABS = [
@@ -113,7 +113,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
             try:
                 req = submit_channel_request(user, form.cleaned_data["unit"], form.answers())
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("Your request was sent to the unit director."))
                 return redirect("registry:request_detail", pk=req.pk)
@@ -188,7 +188,7 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
         req.refresh_from_db()
         return _render_detail(request, req, conflict=str(exc), status=409)
     except ValidationError as exc:
-        add_errors(form, exc)
+        add_form_errors(form, exc)
         return _render_detail(request, req, form)
     if form.cleaned_data["decision"] == "approve":
         messages.success(request, _("The request was approved and IT was notified."))
