@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "somevahti.registry",
     "somevahti.guidelines",
     "somevahti.checks",
+    "somevahti.content",
 ]
 
 MIDDLEWARE = [

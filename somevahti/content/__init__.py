@@ -1,0 +1,1 @@
+"""Posts, review, calendar, weekly programme, rota, tips and crisis mode."""
