@@ -188,7 +188,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Several models have a "status"; name the channel's enum so they don't clash.
-    "ENUM_NAME_OVERRIDES": {"ChannelStatusEnum": "somevahti.registry.models.ChannelStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelStatusEnum": "somevahti.registry.models.ChannelStatus",
+        "PlatformEnum": "somevahti.registry.models.Platform",
+    },
 }
 
 from config.tasks import make_huey  # noqa: E402

@@ -18,6 +18,8 @@ urlpatterns += i18n_patterns(
     path("registry/", include("somevahti.registry.urls")),
     path("guidelines/", include("somevahti.guidelines.urls")),
     path("audit/", include("somevahti.audit.urls")),
+    path("content/", include("somevahti.content.urls")),
+    path("checks/", include("somevahti.checks.urls")),
     path("", include("somevahti.core.urls")),
     prefix_default_language=True,
 )

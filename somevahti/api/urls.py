@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from somevahti.audit import api as audit_api
+from somevahti.checks import api as checks_api
+from somevahti.content import api as content_api
 from somevahti.core import api as core_api
 from somevahti.guidelines import api as guidelines_api
 from somevahti.registry import api as registry_api
 
 router = DefaultRouter()
-for module in (core_api, registry_api, guidelines_api, audit_api):
+for module in (core_api, registry_api, guidelines_api, audit_api, checks_api, content_api):
     module.register(router)
 
 urlpatterns = [

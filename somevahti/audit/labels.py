@@ -37,6 +37,7 @@ VERB_LABELS: dict[str, Promise] = {
     "role.granted": _("Role granted"),
     "role.revoked": _("Role removed"),
     "organisation.settings_updated": _("Organisation settings changed"),
+    "checks.settings_updated": _("Checker settings changed"),
     "user.api_token_created": _("API token created"),
     "demo.loaded": _("Demo data loaded"),
 }

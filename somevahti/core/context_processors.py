@@ -19,6 +19,7 @@ NAV = [
     ("registry:dormancy_list", _("Dormant channels"), Perm.VIEW_REGISTRY),
     ("registry:matrix", _("Target groups"), Perm.VIEW_REGISTRY),
     ("guidelines:list", _("Guidelines"), None),
+    ("checks:try", _("Try the checker"), None),
     ("audit:log", _("Audit log"), Perm.VIEW_AUDIT),
     ("registry:deactivate_user", _("Deactivate a person"), Perm.MANAGE_USERS),
     ("core:settings", _("Settings"), Perm.MANAGE_ORGANISATION),
