@@ -127,6 +127,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "somevahti" / "static"]
+# Uploaded media are served only through permission-checked views (no public MEDIA_URL).
+MEDIA_ROOT = VAR_DIR / "media"
 
 EMAIL_BACKEND = os.environ.get(
     "SOMEVAHTI_EMAIL_BACKEND",

@@ -40,6 +40,20 @@ VERB_LABELS: dict[str, Promise] = {
     "checks.settings_updated": _("Checker settings changed"),
     "user.api_token_created": _("API token created"),
     "demo.loaded": _("Demo data loaded"),
+    "post.created": _("Post created"),
+    "post.updated": _("Post edited"),
+    "post.submitted": _("Post sent for review"),
+    "post.approved": _("Post approved"),
+    "post.rejected": _("Post returned for changes"),
+    "post.scheduled": _("Post scheduled"),
+    "post.unscheduled": _("Post taken off the schedule"),
+    "post.returned_to_draft": _("Post back to draft"),
+    "post.cancelled": _("Post cancelled"),
+    "post.published_manually": _("Post published by hand"),
+    "post.check_overridden": _("Check finding overridden with a reason"),
+    "post.media_added": _("Media added to a post"),
+    "post.commented": _("Review comment"),
+    "content_tags.defaults_created": _("Default content types created"),
 }
 
 TARGET_LABELS: dict[str, Promise] = {
@@ -55,6 +69,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "core.user": _("User"),
     "core.organisation": _("Organisation"),
     "core.unit": _("Unit"),
+    "content.post": _("Post"),
 }
 
 

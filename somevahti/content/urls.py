@@ -1,4 +1,4 @@
-from django.urls import URLPattern
+from somevahti.content import media_views, views
 
 app_name = "content"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [*views.urlpatterns, *media_views.urlpatterns]

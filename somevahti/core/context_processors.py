@@ -13,6 +13,7 @@ from somevahti.core.roles import Perm
 NAV = [
     ("core:dashboard", _("Front page"), None),
     ("core:units", _("Units"), Perm.VIEW_REGISTRY),
+    ("content:post_list", _("Posts"), Perm.VIEW_REGISTRY),
     ("registry:channel_list", _("Channels"), Perm.VIEW_REGISTRY),
     ("registry:request_list", _("Channel requests"), Perm.REQUEST_CHANNEL),
     ("registry:access_tasks", _("IT tasks"), Perm.MANAGE_ACCESS),

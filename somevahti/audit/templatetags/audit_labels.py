@@ -26,6 +26,7 @@ _TARGET_PAGES = {
     "registry.channel": "registry:channel_detail",
     "registry.channelrequest": "registry:request_detail",
     "registry.dormancyreview": "registry:dormancy_review",
+    "content.post": "content:post_detail",
 }
 
 
