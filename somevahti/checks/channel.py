@@ -67,49 +67,80 @@ def counted(doc: Document, platform: str) -> list[tuple[int, int, int]]:
 SIMPLE_RE = re.compile(r"[^\x00-\u02ff]")
 
 
-def _quick_total(doc: Document, platform: str) -> int | None:
-    """The count without walking graphemes, for text of simple letters only (most posts)."""
-    if SIMPLE_RE.search(doc.text):
+def quick_length(doc: Document, platform: str, limit: int) -> tuple[int, int] | None:
+    """(count, start of the first unit past ``limit`` or -1) without walking graphemes, for
+    text of simple letters only (most posts): there every character is one unit of weight
+    one except CR LF, URLs (X, Mastodon) and remote mentions (Mastodon). None otherwise."""
+    text = doc.text
+    if SIMPLE_RE.search(text):
         return None
-    total = len(doc.text)
+    # Units longer than one character as (start, precedence, end, weight), chosen exactly as
+    # counted() chooses them: the last URL of a start, a URL before a mention.
+    special: list[tuple[int, int, int, int]] = []
     if platform in ("x", "twitter", "mastodon"):
-        total += sum(23 - (u.end - u.start) for u in doc.urls)
+        special += [(u.start, 0, u.end, 23) for u in {u.start: u for u in doc.urls}.values()]
     if platform == "mastodon":
-        total -= sum(
-            len(m.text) - m.text.index("@", 1) for m in doc.mentions if m.text.count("@") > 1
-        )
-    return total
+        mentions = {m.start: m for m in doc.mentions}.values()
+        special += [
+            (m.start, 1, m.end, m.text.index("@", 1)) for m in mentions if m.text.count("@") > 1
+        ]
+    if "\r\n" in text:
+        special += [(m.start(), 2, m.start() + 2, 1) for m in CRLF_RE.finditer(text)]
+    special.sort()
+    total = 0
+    pos = 0
+    over = -1
+    for start, _precedence, end, weight in special:
+        if start < pos:
+            continue
+        if over < 0 and total + start - pos > limit:
+            over = pos + limit - total
+        total += start - pos + weight
+        if over < 0 and total > limit:
+            over = start
+        pos = end
+    if over < 0 and total + len(text) - pos > limit:
+        over = pos + limit - total
+    return total + len(text) - pos, over
+
+
+CRLF_RE = re.compile(r"\r\n")
 
 
 def _length(doc: Document, platform: str) -> Iterator[Raw]:
     limit = LIMITS.get(platform)
     if limit is None:
         return
-    quick = _quick_total(doc, platform)
-    if quick is not None and quick <= limit:
+    quick = quick_length(doc, platform, limit)
+    if quick is not None:
+        count, over = quick
+    else:
+        units = counted(doc, platform)
+        count = sum(w for _s, _e, w in units)
+        over = -1
+        total = 0
+        for start, _end, weight in units:
+            total += weight
+            if total > limit:
+                over = start
+                break
+    if over < 0:
         return
-    units = counted(doc, platform)
-    total = 0
-    for start, _end, weight in units:
-        total += weight
-        if total > limit:
-            count = sum(w for _s, _e, w in units)
-            yield (
-                "channel.length",
-                start,
-                len(doc.text),
-                tr(
-                    _(
-                        "The text is {count} characters long as {platform} counts them; the limit "
-                        "is {limit}. The highlighted part does not fit."
-                    ),
-                    count=count,
-                    platform=platform,
-                    limit=limit,
-                ),
-                tr(_("Shorten the text or split it into a thread.")),
-            )
-            return
+    yield (
+        "channel.length",
+        over,
+        len(doc.text),
+        tr(
+            _(
+                "The text is {count} characters long as {platform} counts them; the limit "
+                "is {limit}. The highlighted part does not fit."
+            ),
+            count=count,
+            platform=platform,
+            limit=limit,
+        ),
+        tr(_("Shorten the text or split it into a thread.")),
+    )
 
 
 def _hashtags(doc: Document, platform: str) -> Iterator[Raw]:

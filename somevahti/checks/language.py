@@ -32,6 +32,8 @@ COMMON_ABBR = wordset(
     "COVID EM MM SM NHL NBA FIFA ALV"
 )
 DOTTED_ABBR_RE = re.compile(r"(?<!\w)(?:ko|em|ao|ns|ks|ym|yms|tms|vrt|mm|ts|ym)\.", re.IGNORECASE)
+DOTTED_ABBR_PLAIN = re.compile(DOTTED_ABBR_RE.pattern)  # its lower-case twin (finditer_ci)
+CAPS2_RE = re.compile(r"[A-ZÅÄÖ]{2}")  # every ABBR_RE match has two capitals in a row
 
 BUREAUCRATIC: list[tuple[str, str]] = [
     (r"toimesta", _('Say who does it: "the city repairs" instead of "repaired by the city".')),
@@ -179,7 +181,7 @@ def _bureaucratic(doc: Document) -> Iterator[Raw]:
 def _abbreviations(doc: Document) -> Iterator[Raw]:
     text = doc.text
     seen: set[str] = set()
-    for m in ABBR_RE.finditer(text):
+    for m in ABBR_RE.finditer(text) if CAPS2_RE.search(text) else ():
         abbr = m.group().split("-")[0]
         if abbr in seen or abbr in COMMON_ABBR or doc.skipped(m.start()):
             continue
@@ -200,14 +202,14 @@ def _abbreviations(doc: Document) -> Iterator[Raw]:
             tr(_('Not every reader knows what "{abbr}" means.'), abbr=abbr),
             tr(_('Write it out the first time, e.g. "full name (ABC)".')),
         )
-    for m in DOTTED_ABBR_RE.finditer(text):
+    for m in doc.finditer_ci(DOTTED_ABBR_PLAIN, DOTTED_ABBR_RE):
         if doc.skipped(m.start()):
             continue
         yield (
             "language.abbreviation",
             m.start(),
             m.end(),
-            tr(_('Abbreviations like "{abbr}" slow reading down.'), abbr=m.group()),
+            tr(_('Abbreviations like "{abbr}" slow reading down.'), abbr=text[m.start() : m.end()]),
             tr(_("Write the words out.")),
         )
 

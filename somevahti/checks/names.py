@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from somevahti.checks import voikko
 from somevahti.checks.findings import CheckContext
@@ -84,20 +85,22 @@ class NameSpan:
     signoff: bool = False
 
 
-def _info(word: str) -> tuple[set[str], set[str], str]:
+@lru_cache(maxsize=100_000)
+def _info(word: str) -> tuple[frozenset[str], frozenset[str], str]:
     """Classes, lower-case base forms and the case of a word (hyphen parts analysed whole).
 
-    Common-word readings in rare cases (abessive "marjatta") are ignored."""
+    Common-word readings in rare cases (abessive "marjatta") are ignored. Cached: the same
+    capitalised words come back in post after post."""
     analyses = voikko.analyze(word)
-    classes = {a[0] for a in analyses if a[0] in NAME_CLASSES or a[2] not in RARE_CASES}
-    bases = {a[1].lower() for a in analyses if a[0] in NAME_CLASSES} or {word.lower()}
+    classes = frozenset(a[0] for a in analyses if a[0] in NAME_CLASSES or a[2] not in RARE_CASES)
+    bases = frozenset(a[1].lower() for a in analyses if a[0] in NAME_CLASSES)
     case = next((a[2] for a in analyses if a[0] in NAME_CLASSES), "")
     if not case and analyses:
         case = analyses[0][2]
-    return classes, bases, case
+    return classes, bases or frozenset({word.lower()}), case
 
 
-def _is_common(classes: set[str]) -> bool:
+def _is_common(classes: frozenset[str]) -> bool:
     return bool(classes - NAME_CLASSES)
 
 
@@ -120,7 +123,7 @@ def _adjacent(doc: Document, a: Token, b: Token) -> bool:
     return gap in (" ", "\u00a0")
 
 
-def _first_name(doc: Document, i: int, classes: set[str], case: str, nxt: bool) -> bool:
+def _first_name(doc: Document, i: int, classes: frozenset[str], case: str, nxt: bool) -> bool:
     """Could word i start a name? ``nxt``: a capitalised word follows directly."""
     if "etunimi" not in classes:
         return False
@@ -135,7 +138,9 @@ def _first_name(doc: Document, i: int, classes: set[str], case: str, nxt: bool) 
     return nxt or doc.text[doc.words[i].end : doc.words[i].end + 1] == ","
 
 
-def _surname_alone(doc: Document, i: int, classes: set[str], bases: set[str], case: str) -> bool:
+def _surname_alone(
+    doc: Document, i: int, classes: frozenset[str], bases: frozenset[str], case: str
+) -> bool:
     if bases & PLACES:
         return False
     initial = doc.sentence_initial(doc.words[i].start)
@@ -195,12 +200,15 @@ def _coordinated(doc: Document, end: int, k: int) -> bool:
 def find_names(doc: Document) -> list[NameSpan]:
     words = doc.words
     spans: list[NameSpan] = []
-    i = 0
     n = len(words)
-    while i < n:
+    # Only capitalised words can start a name: jump from one to the next instead of walking
+    # every word in Python. ``resume`` is where the previous name (or skip) left off.
+    resume = 0
+    for i in [k for k, w in enumerate(words) if w.text[:1].isupper()]:
+        if i < resume:
+            continue
         w = words[i]
         if not _capitalised(w.text) or w.text.lower() in NOT_SURNAMES:
-            i += 1
             continue
         classes, bases, case = _info(w.text)
         prev = _prev_word(doc, i)
@@ -232,24 +240,23 @@ def find_names(doc: Document) -> list[NameSpan]:
             if has_next and "etunimi" in _info(words[i + 1].text)[0]:
                 end_idx = i + 1
         if end_idx < 0 or _company_after(doc, end_idx + 1):
-            i = max(i + 1, j if starts else i + 1)
+            resume = j if starts else i + 1
             continue
         parts = tuple(min(_info(x.text)[1]) for x in words[i : end_idx + 1])
         if " ".join(parts) in PUBLIC_FIGURES or (len(parts) == 1 and parts[0] in PUBLIC_FIGURES):
             official = True  # a well-known public figure (authors, presidents...)
         if end_idx == i and not titled and _institution_after(doc, i):
-            i += 1  # "Koskisen koulu", "Ilkan kioski": a name of a place or a business
-            continue
+            continue  # "Koskisen koulu", "Ilkan kioski": a name of a place or a business
         spans.append(NameSpan(w.start, words[end_idx].end, parts, official, signoff))
-        i = end_idx + 1
+        resume = end_idx + 1
         # "Ahmed ja Fatima": a capitalised word joined to a name is a name as well.
         while True:
-            k = i + 1 if i < n and words[i].text in ("ja", "sekä") else i
-            if not _coordinated(doc, words[i - 1].end, k):
+            k = resume + 1 if resume < n and words[resume].text in ("ja", "sekä") else resume
+            if not _coordinated(doc, words[resume - 1].end, k):
                 break
             base = min(_info(words[k].text)[1])
             spans.append(NameSpan(words[k].start, words[k].end, (base,)))
-            i = k + 1
+            resume = k + 1
     return spans
 
 

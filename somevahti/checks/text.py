@@ -2,8 +2,9 @@
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import cached_property
+from typing import NamedTuple
 
 URL_RE = re.compile(
     r"(?:(?:https?|ftp|htps?|htp|hhtps?)(?:[:;]/{0,3}|//)|www\d?[.,])[^\s<>\"'”“]+", re.IGNORECASE
@@ -19,11 +20,15 @@ MENTION_RE = re.compile(r"(?<![\w@])@[\w.-]+(?:@[\w-]+(?:\.[\w-]+)+)?")
 HASHTAG_RE = re.compile(r"(?<![\w#&])#\w+")
 WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’)]*(?=\s|$)|\n\s*\n|\n(?=\s*[-*•–])")
+# Characters that re.IGNORECASE matches to a plain letter although lower() keeps them apart
+# (dotless i, long s): with one of these present, case-insensitive patterns run as written.
+FOLD_SPECIAL_RE = re.compile("[\u0131\u017f]")
 TRAILING_PUNCT = ".,;:!?)]}\"'”’…"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """A word, URL, mention or hashtag (a tuple: built for every word, so it must be cheap)."""
+
     start: int
     end: int
     text: str
@@ -45,13 +50,40 @@ class Document:
         self.text = text
 
     @cached_property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @cached_property
+    def folded(self) -> str | None:
+        """The lower-cased text when it keeps every offset and case-folds like re.IGNORECASE
+        (nearly always): case-insensitive patterns then run on it as plain, faster ones."""
+        low = self.lower
+        if len(low) != len(self.text) or FOLD_SPECIAL_RE.search(self.text):
+            return None
+        return low
+
+    def finditer_ci(
+        self, plain: re.Pattern[str], ignorecase: re.Pattern[str]
+    ) -> Iterator[re.Match[str]]:
+        """Matches of a case-insensitive pattern; ``plain`` is its lower-case twin without
+        the flag. Offsets are the same; take matched text from ``self.text``."""
+        folded = self.folded
+        if folded is None:
+            return ignorecase.finditer(self.text)
+        return plain.finditer(folded)
+
+    @cached_property
     def urls(self) -> list[Token]:
         found: list[Token] = []
-        for m in URL_RE.finditer(self.text):
+        low = self.lower
+        # Every URL_RE alternative contains one of these; a substring test is far cheaper
+        # than trying the case-insensitive pattern at every position.
+        schemes = "htp" in low or "http" in low or "ftp" in low or "www" in low
+        for m in URL_RE.finditer(self.text) if schemes else ():
             end = url_end(self.text, m.start(), m.end())
             found.append(Token(m.start(), end, self.text[m.start() : end]))
         text = self.text
-        for m in TLD_RE.finditer(text):
+        for m in TLD_RE.finditer(text) if "." in text else ():
             host = HOST_BACK_RE.search(text, max(0, m.start() - 80), m.start())
             if host is None or any(u.start <= m.start() < u.end for u in found):
                 continue
@@ -66,10 +98,14 @@ class Document:
 
     @cached_property
     def mentions(self) -> list[Token]:
+        if "@" not in self.text:
+            return []
         return [Token(m.start(), m.end(), m.group()) for m in MENTION_RE.finditer(self.text)]
 
     @cached_property
     def hashtags(self) -> list[Token]:
+        if "#" not in self.text:
+            return []
         return [
             Token(m.start(), m.end(), m.group())
             for m in HASHTAG_RE.finditer(self.text)

@@ -38,9 +38,20 @@ ARGUING_RE = re.compile(
 )
 
 
+CAPS2_RE = re.compile(r"[A-ZÅÄÖ]{2}")  # every CAPS_RUN_RE match has two capitals in a row
+
+
+def plain(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The lower-case twin of a case-insensitive pattern, for Document.finditer_ci."""
+    return re.compile(pattern.pattern.lower())
+
+
+INSULT_PLAIN, SARCASM_PLAIN, ARGUING_PLAIN = plain(INSULT_RE), plain(SARCASM_RE), plain(ARGUING_RE)
+
+
 def run(doc: Document) -> Iterator[Raw]:
     text = doc.text
-    for m in CAPS_RUN_RE.finditer(text):
+    for m in CAPS_RUN_RE.finditer(text) if CAPS2_RE.search(text) else ():
         if doc.skipped(m.start()):
             continue
         yield (
@@ -50,7 +61,8 @@ def run(doc: Document) -> Iterator[Raw]:
             tr(_("Capital letters read as shouting.")),
             tr(_("Use normal letters; bold or a short first sentence works better.")),
         )
-    for m in MARKS_RE.finditer(text):
+    marks = "!!" in text or "?!" in text or "???" in text  # one of these is in every match
+    for m in MARKS_RE.finditer(text) if marks else ():
         if doc.skipped(m.start()):
             continue
         yield (
@@ -60,17 +72,18 @@ def run(doc: Document) -> Iterator[Raw]:
             tr(_("Several exclamation marks can sound agitated or angry.")),
             tr(_("One exclamation mark is enough.")),
         )
-    for m in INSULT_RE.finditer(text):
-        if m.group().lower() in NOT_INSULT or doc.skipped(m.start()):
+    for m in doc.finditer_ci(INSULT_PLAIN, INSULT_RE):
+        word = text[m.start() : m.end()]
+        if word.lower() in NOT_INSULT or doc.skipped(m.start()):
             continue
         yield (
             "tone.insult",
             m.start(),
             m.end(),
-            tr(_('"{word}" may hurt or provoke, and screenshots live forever.'), word=m.group()),
+            tr(_('"{word}" may hurt or provoke, and screenshots live forever.'), word=word),
             tr(_("Describe the matter, not the person, in calm words.")),
         )
-    for m in SARCASM_RE.finditer(text):
+    for m in doc.finditer_ci(SARCASM_PLAIN, SARCASM_RE):
         if doc.skipped(m.start()):
             continue
         yield (
@@ -80,7 +93,7 @@ def run(doc: Document) -> Iterator[Raw]:
             tr(_("This may read as sarcasm; irony is easily misunderstood in writing.")),
             tr(_("Say it straight and friendly.")),
         )
-    for m in ARGUING_RE.finditer(text):
+    for m in doc.finditer_ci(ARGUING_PLAIN, ARGUING_RE):
         yield (
             "tone.arguing",
             m.start(),
