@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "somevahti.core.context_processors.navigation",
+                "somevahti.content.context.crisis",
             ]
         },
     }

@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from somevahti.audit.actions import record
-from somevahti.content import rules
+from somevahti.content import crisis, rules
 from somevahti.content.checking import VariantResult, check_post
 from somevahti.content.editing import clean_post_data, tell_author, tell_reviewers, write_parts
 from somevahti.content.media import validate_captions, validate_upload
@@ -229,7 +229,7 @@ def approve(actor: User, post: Post, version: int | None = None, note: str = "")
     author who is also a reviewer may approve their own post, even straight from draft."""
     with transaction.atomic():
         post = _locked(post, version)
-        if not rules.can_review(actor, post.unit):
+        if not crisis.may_approve(actor, post, rules.can_review(actor, post.unit)):
             raise PermissionDenied
         strict = rules.four_eyes(post.unit)
         if strict and post.author_id == actor.pk:
@@ -241,6 +241,7 @@ def approve(actor: User, post: Post, version: int | None = None, note: str = "")
             _check_blocks(actor, post, hard_length=False)
         transition(post, S.APPROVED)
         post.approved_by, post.approved_at = actor, clock.now()
+        crisis.note_approval(actor, post)
         if note.strip():
             ReviewComment.objects.create(
                 post=post, author=actor, text=note.strip(), created_at=clock.now()
@@ -280,6 +281,7 @@ def schedule(actor: User, post: Post, at: dt.datetime, version: int | None = Non
     with transaction.atomic():
         post = _locked(post, version)
         channels = _require_scheduler(actor, post)
+        crisis.check_schedule(post)
         if at <= clock.now():
             raise ValidationError({"scheduled_at": [_("The time is in the past.")]})
         closed = [c for c in channels if c.status not in rules.POSTABLE_STATUSES]

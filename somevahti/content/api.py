@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from somevahti.content import actions
+from somevahti.content import actions, api_calendar, api_programme, api_tips
 from somevahti.content.models import ContentTag, Post, PostVariant, ReviewComment
 from somevahti.content.queries import channels_to_post_to, post_rows, posts_visible_to, tags_of
 from somevahti.core.models import Unit, User
@@ -338,3 +338,6 @@ def register(router: DefaultRouter) -> None:
     router.register("posts", PostViewSet, basename="post")
     router.register("post-variants", PostVariantViewSet, basename="post-variant")
     router.register("reviews", ReviewViewSet, basename="review")
+    api_calendar.register(router)
+    api_tips.register(router)
+    api_programme.register(router)

@@ -1,19 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from somevahti.content.tips import is_triager
+from somevahti.core.models import User
 from somevahti.core.permissions import has_perm
 from somevahti.core.roles import Perm
 
-# (url name, label, permission needed or None)
-NAV = [
+# (url name, label, who sees it: a permission name, a predicate, or None for everyone)
+NAV: list[tuple[str, Any, str | Callable[[User], bool] | None]] = [
     ("core:dashboard", _("Front page"), None),
     ("core:units", _("Units"), Perm.VIEW_REGISTRY),
     ("content:post_list", _("Posts"), Perm.VIEW_REGISTRY),
+    ("content:calendar", _("Calendar"), Perm.VIEW_REGISTRY),
+    ("content:programme", _("Weekly programme"), Perm.VIEW_REGISTRY),
+    ("content:tip_mine", _("Tips"), Perm.VIEW_REGISTRY),
+    ("content:tip_queue", _("Tips to handle"), is_triager),
+    ("content:crisis_list", _("Crisis mode"), None),
     ("registry:channel_list", _("Channels"), Perm.VIEW_REGISTRY),
     ("registry:request_list", _("Channel requests"), Perm.REQUEST_CHANNEL),
     ("registry:access_tasks", _("IT tasks"), Perm.MANAGE_ACCESS),
@@ -26,7 +34,7 @@ NAV = [
     ("core:settings", _("Settings"), Perm.MANAGE_ORGANISATION),
 ]
 # Pages whose URL is a prefix of other pages' URLs are current only on an exact match.
-EXACT = {"core:dashboard", "registry:channel_list"}
+EXACT = {"core:dashboard", "registry:channel_list", "content:tip_queue"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -34,8 +42,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     items = []
-    for name, label, perm in NAV:
-        if perm is not None and not has_perm(user, perm):  # type: ignore[arg-type]
+    for name, label, who in NAV:
+        if callable(who):
+            if not who(user):  # type: ignore[arg-type]
+                continue
+        elif who is not None and not has_perm(user, who):  # type: ignore[arg-type]
             continue
         url = reverse(name)
         current = request.path == url if name in EXACT else request.path.startswith(url)

@@ -42,6 +42,12 @@ def forget_roles(user: User) -> None:
         delattr(user, _CACHE_ATTR)
 
 
+def paths_with_roles(user: User, roles: Iterable[str]) -> list[str]:
+    """Paths of the units where the user holds one of ``roles`` (from the cached assignments)."""
+    wanted = set(roles)
+    return sorted({path for role, path in _role_paths(user) if role in wanted})
+
+
 def roles_of(user: User) -> set[str]:
     return {role for role, _ in _role_paths(user)}
 
