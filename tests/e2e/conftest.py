@@ -59,6 +59,8 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """WCAG 2.0/2.1 A and AA violations on the current page."""
+    # A click that navigates may still be loading the next document: wait for it first.
+    page.wait_for_load_state("load")
     return page.evaluate("o => axe.run(document, o).then(r => r.violations)", WCAG)
 
 

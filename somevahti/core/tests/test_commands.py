@@ -11,6 +11,18 @@ from django.core.management.base import CommandError
 from django.db import connections
 
 from somevahti.audit.models import AuditEvent
+from somevahti.content.models import (
+    ContentTag,
+    Post,
+    PostMedia,
+    PostVariant,
+    RotaEntry,
+    RotaMember,
+    Tip,
+    TipPhoto,
+    WeeklySlot,
+)
+from somevahti.content.programme import empty_slots, monday_of
 from somevahti.core import clock
 from somevahti.core.models import Notification, Organisation, RoleAssignment, Unit, User
 from somevahti.core.roles import Role
@@ -62,6 +74,15 @@ COUNTED = [
     DormancyReview,
     Guideline,
     GuidelineVersion,
+    ContentTag,
+    WeeklySlot,
+    RotaMember,
+    RotaEntry,
+    Post,
+    PostVariant,
+    PostMedia,
+    Tip,
+    TipPhoto,
 ]
 
 
@@ -86,7 +107,8 @@ def exit_code(monkeypatch):
 
 
 @pytest.fixture
-def demo(monkeypatch):
+def demo(monkeypatch, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # the demo's photos
     monkeypatch.setenv("SOMEVAHTI_DEMO_PASSWORD", PASSWORD)
     run("loaddemo")
     return Organisation.objects.get(slug="vahtila")
@@ -166,7 +188,67 @@ def test_demo_has_matrix_guideline_and_a_pending_request(demo):
     assert request.requested_by.username == "tuottaja"
 
 
+def test_demo_library_has_a_programme_a_rota_and_posts_in_several_states(demo):
+    library = Unit.objects.get(organisation=demo, name="Kirjasto")
+    slots = WeeklySlot.objects.filter(unit=library).select_related("content_type")
+    assert {(s.theme, s.weekday, s.time.hour, s.content_type.name) for s in slots} == {
+        ("Maanantain kirjavinkki", 0, 10, "Vinkki"),
+        ("Keskiviikon kasvo", 2, 12, "Ihmiset kasvoineen"),
+        ("Perjantaivideo", 4, 14, "Video"),
+    }
+    assert all(s.channels.filter(unit=library).exists() for s in slots)
+    members = RotaMember.objects.filter(unit=library).order_by("order")
+    assert [m.user.username for m in members] == ["tuottaja", "omistaja"]
+    monday = monday_of(clock.today())
+    week = RotaEntry.objects.filter(slot__unit=library, date__gte=monday)
+    this_week = week.filter(date__lt=monday + dt.timedelta(days=7))
+    assert this_week.exists() and all(e.responsible_id for e in this_week)
+    assert week.filter(date__gte=monday + dt.timedelta(weeks=7)).exists()
+
+    posts = Post.objects.filter(organisation=demo)
+    assert set(posts.values_list("state", flat=True)) == {
+        "draft",
+        "in_review",
+        "scheduled",
+        "published_manually",
+    }
+    assert set(posts.values_list("author__username", flat=True)) == {"tuottaja"}
+    scheduled = posts.get(state="scheduled")
+    assert scheduled.approved_by.username == "omistaja"
+    assert scheduled.scheduled_at > clock.now()
+    local = scheduled.scheduled_at.astimezone(clock.HELSINKI)
+    assert local.hour == 12 and local.date() < monday + dt.timedelta(days=14)
+    assert scheduled.media.get().alt_text
+    manual = posts.get(state="published_manually")
+    assert manual.published_url and manual.updated_at < clock.now() - dt.timedelta(days=1)
+    verbs = set(AuditEvent.objects.values_list("verb", flat=True))
+    assert {"post.scheduled", "post.approved", "rota.generated", "tip.sent"} <= verbs
+
+    # Some slot this week still waits for a post.
+    assert empty_slots(User.objects.get(username="omistaja"), library, clock.today())
+    tip = Tip.objects.get(organisation=demo)
+    assert tip.state == "new" and tip.sender.username == "tuottaja"
+    assert tip.consent_confirmed and tip.consent_how and tip.photos.count() == 1
+
+
+def test_demo_loads_on_a_sunday_evening_and_schedules_into_next_wednesday(
+    monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    monkeypatch.setenv("SOMEVAHTI_DEMO_PASSWORD", PASSWORD)
+    # Easter Sunday 28.3.2027, the day summer time starts.
+    with clock.frozen(dt.datetime(2027, 3, 28, 20, 0, tzinfo=clock.HELSINKI)):
+        run("loaddemo")
+    post = Post.objects.get(state="scheduled")
+    assert post.scheduled_at == dt.datetime(2027, 3, 31, 9, 0, tzinfo=dt.UTC)  # 12:00 EEST
+    days = set(RotaEntry.objects.values_list("date", flat=True))
+    assert dt.date(2027, 3, 24) in days  # this week's Wednesday
+    # Good Friday and Easter Monday skip the Friday video and the Monday book tip.
+    assert not {dt.date(2027, 3, 26), dt.date(2027, 3, 29)} & days
+
+
 def test_generated_password_is_kept_private_and_reused(settings, tmp_path, monkeypatch, client):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     monkeypatch.delenv("SOMEVAHTI_DEMO_PASSWORD", raising=False)
     settings.VAR_DIR = tmp_path
     run("loaddemo")

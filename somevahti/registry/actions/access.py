@@ -23,7 +23,37 @@ def current_grants(channel: Channel, holder: User | None = None) -> list[AccessG
     qs = AccessGrant.objects.filter(channel=channel, revoked_on__isnull=True)
     if holder is not None:
         qs = qs.filter(holder=holder)
-    return list(qs)
+    return list(qs.select_related("holder"))
+
+
+def open_revoke_task(
+    actor: User | None, channel: Channel, subject_id: int, reason: str
+) -> AccessTask | None:
+    """Open a task for IT to revoke one person's access, unless one is already open."""
+    if AccessTask.objects.filter(
+        channel=channel,
+        kind=AccessTask.Kind.REVOKE,
+        subject_id=subject_id,
+        status=AccessTask.Status.OPEN,
+    ).exists():
+        return None
+    task = AccessTask.objects.create(
+        organisation_id=channel.organisation_id,
+        channel=channel,
+        kind=AccessTask.Kind.REVOKE,
+        subject_id=subject_id,
+        reason=reason,
+        opened_at=clock.now(),
+    )
+    record(
+        actor,
+        "access_task.opened",
+        task,
+        reason=reason,
+        data={"kind": task.kind, "subject": subject_id, "channel": channel.pk},
+        organisation=channel.organisation,
+    )
+    return task
 
 
 def record_access_grant(
@@ -189,27 +219,11 @@ def open_revocation_tasks(actor: User | None, user: User) -> list[AccessTask]:
         )
         channels = Channel.objects.select_for_update().filter(pk__in=channel_ids).order_by("pk")
         for channel in channels:
-            if AccessTask.objects.filter(
-                channel=channel,
-                kind=AccessTask.Kind.REVOKE,
-                subject=user,
-                status=AccessTask.Status.OPEN,
-            ).exists():
+            task = open_revoke_task(
+                actor, channel, user.pk, _("%(who)s was deactivated.") % {"who": user}
+            )
+            if task is None:
                 continue
-            task = AccessTask.objects.create(
-                organisation_id=channel.organisation_id,
-                channel=channel,
-                kind=AccessTask.Kind.REVOKE,
-                subject=user,
-                reason=_("%(who)s was deactivated.") % {"who": user},
-                opened_at=clock.now(),
-            )
-            record(
-                actor,
-                "access_task.opened",
-                task,
-                data={"kind": task.kind, "subject": user.username, "channel": channel.pk},
-            )
             opened.append(task)
             unit = Unit.objects.get(pk=channel.unit_id)
             for person in users_with_role_over(unit, [Role.IT]).exclude(pk=user.pk):

@@ -27,9 +27,9 @@ from somevahti.core.errors import Conflict
 from somevahti.core.models import Organisation, User
 from somevahti.core.permissions import has_perm, require, users_with_role_over
 from somevahti.core.roles import Perm, Role
+from somevahti.registry.actions.access import current_grants, open_revoke_task
 from somevahti.registry.models import (
     AccessGrant,
-    AccessTask,
     ActivityRecord,
     Channel,
     ChannelStatus,
@@ -370,14 +370,6 @@ def may_do_step(user: User, review: DormancyReview, step: str) -> bool:
     return step in ("farewell", "archive") and has_perm(user, Perm.EDIT_CHANNEL, unit)
 
 
-def current_grants(channel: Channel) -> list[AccessGrant]:
-    return list(
-        AccessGrant.objects.filter(channel=channel, revoked_on__isnull=True).select_related(
-            "holder"
-        )
-    )
-
-
 def next_step(review: DormancyReview, grants_left: int) -> str | None:
     """The checklist step to do next, or None when there is nothing to do."""
     if review.status != DormancyReview.Status.CLOSING:
@@ -423,7 +415,7 @@ def close_channel_step(
         elif step == "revoke":
             _require_done(review.farewell_done_at, _("Record the farewell post first."))
             _require_done(review.archive_done_at, _("Save the archive first."))
-            done["tasks_opened"] = _open_revoke_tasks(actor, review, channel, grants, now)
+            done["tasks_opened"] = _open_revoke_tasks(actor, channel, grants)
             done["holders"] = sorted(str(g.holder) for g in grants)
         else:
             _require_done(review.farewell_done_at, _("Record the farewell post first."))
@@ -485,40 +477,14 @@ def _farewell(
     return {"farewell_url": url, "successor": str(successor), "successor_id": successor.pk}
 
 
-def _open_revoke_tasks(
-    actor: User,
-    review: DormancyReview,
-    channel: Channel,
-    grants: list[AccessGrant],
-    now: dt.datetime,
-) -> int:
+def _open_revoke_tasks(actor: User, channel: Channel, grants: list[AccessGrant]) -> int:
     """One revoke task per current holder; holders with an open task are skipped."""
-    pending = set(
-        AccessTask.objects.filter(
-            channel=channel, kind=AccessTask.Kind.REVOKE, status=AccessTask.Status.OPEN
-        ).values_list("subject_id", flat=True)
-    )
-    opened = 0
     with translation.override(settings.LANGUAGE_CODE):
         task_reason = _("The channel is being closed.")
-    for holder_id in sorted({g.holder_id for g in grants} - pending):
-        task = AccessTask.objects.create(
-            organisation_id=channel.organisation_id,
-            channel=channel,
-            kind=AccessTask.Kind.REVOKE,
-            subject_id=holder_id,
-            reason=task_reason,
-            opened_at=now,
-        )
-        record(
-            actor,
-            "access_task.opened",
-            task,
-            reason=task_reason,
-            data={"channel": channel.pk, "kind": task.kind, "subject": holder_id},
-            organisation=channel.organisation,
-        )
-        opened += 1
+    opened = 0
+    for holder_id in sorted({g.holder_id for g in grants}):
+        if open_revoke_task(actor, channel, holder_id, task_reason) is not None:
+            opened += 1
     if opened:
         name = channel.name
         for person in users_with_role_over(channel.unit, [Role.IT]):

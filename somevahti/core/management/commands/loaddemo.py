@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from somevahti.audit.actions import record
+from somevahti.content import demo as content_demo
 from somevahti.core import actions, clock
 from somevahti.core.models import Organisation, Unit, User
 from somevahti.core.roles import Role
@@ -295,6 +296,8 @@ class Command(BaseCommand):
         record(None, "demo.loaded", org, organisation=org, data={"channels": len(channels)})
         # The daily check flags the four-year-old X account and opens its review.
         sweep_dormancy()
+        # The editorial desk: the library's programme, rota, posts and a tip.
+        content_demo.load(org, units, users)
         return org, {
             "units": len(units),
             "users": len(users),
