@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_PACKAGES := libvoikko1 voikko-fi gettext chromium
+APT_PACKAGES := libvoikko1 voikko-fi hunspell-sv hunspell-en-us gettext chromium
 NPM_STAMP := node_modules/.installed
 PYTEST_WORKERS ?= 2
 
@@ -15,7 +15,7 @@ setup: apt $(VENV)/.installed messages $(NPM_STAMP)
 	$(BIN)/somevahti migrate --noinput
 	$(BIN)/somevahti loaddemo
 
-# Debian packages: Voikko (Finnish morphology), gettext (catalogues), Chromium (browser tests).
+# Debian packages: Voikko (Finnish morphology), Hunspell dictionaries (sv, en spelling), gettext (catalogues), Chromium (browser tests).
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

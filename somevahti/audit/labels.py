@@ -34,6 +34,7 @@ VERB_LABELS: dict[str, Promise] = {
     "user.deactivated": _("User deactivated"),
     "unit.created": _("Unit created"),
     "unit.renamed": _("Unit renamed"),
+    "unit.four_eyes_set": _("Four-eyes review rule set"),
     "role.granted": _("Role granted"),
     "role.revoked": _("Role removed"),
     "organisation.settings_updated": _("Organisation settings changed"),

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Iterator
 
-from somevahti.checks import voikko
+from somevahti.checks import hunspell, voikko
 from somevahti.checks.findings import CheckContext
 from somevahti.checks.i18n import _, tr
 from somevahti.checks.text import Document, wordset
@@ -222,6 +222,8 @@ def _shouting_context(text: str, start: int, end: int) -> bool:
 
 def run(doc: Document, ctx: CheckContext, name_starts: set[int]) -> Iterator[Raw]:
     if ctx.lang != "fi":
+        # Swedish and English get spelling only; the other rules are about Finnish.
+        yield from hunspell.run(doc, ctx, name_starts)
         return
     yield from _spelling(doc, ctx, name_starts)
     yield from _sentences(doc)

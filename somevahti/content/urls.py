@@ -3,6 +3,7 @@ from somevahti.content import (
     crisis_views,
     media_views,
     programme_views,
+    publishing_settings,
     tips_views,
     views,
 )
@@ -15,4 +16,5 @@ urlpatterns = [
     *programme_views.urlpatterns,
     *tips_views.urlpatterns,
     *crisis_views.urlpatterns,
+    *publishing_settings.urlpatterns,
 ]
