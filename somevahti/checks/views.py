@@ -18,11 +18,7 @@ from somevahti.checks.highlight import highlight
 from somevahti.checks.labels import CATEGORY_LABELS, SEVERITY_LABELS, rule_label
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
-from somevahti.core.permissions import organisation_of
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+from somevahti.core.permissions import organisation_of, user_of
 
 
 def _results(user: User, form: CheckForm) -> dict[str, Any]:
@@ -54,7 +50,7 @@ def _results(user: User, form: CheckForm) -> dict[str, Any]:
 @login_required
 def try_checker(request: HttpRequest) -> HttpResponse:
     """GET shows the form; POST (plain or htmx) checks the text. htmx gets only the results."""
-    user = _user(request)
+    user = user_of(request)
     htmx = request.headers.get("HX-Request") == "true"
     context: dict[str, Any] = {"checked": False}
     if request.method == "POST":
@@ -74,7 +70,7 @@ def try_checker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def check_settings(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     organisation = organisation_of(user)
     if not actions.can_edit_check_settings(user, organisation):
         raise PermissionDenied

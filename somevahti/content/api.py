@@ -15,16 +15,12 @@ from rest_framework.routers import DefaultRouter
 from somevahti.content import actions, api_calendar, api_programme, api_tips
 from somevahti.content.models import ContentTag, Post, PostVariant, ReviewComment
 from somevahti.content.queries import channels_to_post_to, post_rows, posts_visible_to, tags_of
-from somevahti.core.models import Unit, User
-from somevahti.core.permissions import org_id
+from somevahti.core.models import Unit
+from somevahti.core.permissions import org_id, user_of
 from somevahti.registry.api.channels import PersonSerializer
 from somevahti.registry.models import Channel
 
 STATES = " | ".join(Post.State.values)
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class PostVariantSerializer(serializers.ModelSerializer):
@@ -98,7 +94,7 @@ class PostWriteSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is None:  # the schema generator builds it without one
             return
-        user = _user(request)
+        user = user_of(request)
         for name, qs in (
             ("unit", Unit.objects.filter(organisation_id=org_id(user))),
             ("channels", channels_to_post_to(user)),
@@ -156,7 +152,7 @@ class PostViewSet(
     queryset = Post.objects.none()
 
     def get_queryset(self) -> QuerySet[Post]:
-        qs = posts_visible_to(_user(self.request))
+        qs = posts_visible_to(user_of(self.request))
         params = self.request.query_params
         if (state := params.get("state")) in Post.State.values:
             qs = qs.filter(state=state)
@@ -184,7 +180,7 @@ class PostViewSet(
         unit = data.pop("unit", None)
         if unit is None:
             raise serializers.ValidationError({"unit": ["This field is required."]})
-        post = actions.create_post(_user(request), unit, data)
+        post = actions.create_post(user_of(request), unit, data)
         return Response(_fresh(post), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
@@ -204,7 +200,7 @@ class PostViewSet(
                     data[key] = value
             if "body" not in request.data:
                 data["body"] = post.body
-        actions.update_post(_user(request), post, data, data.pop("version"))
+        actions.update_post(user_of(request), post, data, data.pop("version"))
         return Response(_fresh(post))
 
     @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
@@ -216,7 +212,7 @@ class PostViewSet(
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Send for review; blocking findings without an override give 400."""
         d = _valid(VersionSerializer, request)
-        post = actions.submit_for_review(_user(request), self.get_object(), d.get("version"))
+        post = actions.submit_for_review(user_of(request), self.get_object(), d.get("version"))
         return Response(_fresh(post))
 
     @extend_schema(request=ScheduleSerializer, responses=PostSerializer)
@@ -224,7 +220,7 @@ class PostViewSet(
     def schedule(self, request: Request, pk: str | None = None) -> Response:
         d = _valid(ScheduleSerializer, request)
         post = actions.schedule(
-            _user(request), self.get_object(), d["scheduled_at"], d.get("version")
+            user_of(request), self.get_object(), d["scheduled_at"], d.get("version")
         )
         return Response(_fresh(post))
 
@@ -232,7 +228,7 @@ class PostViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         d = _valid(VersionSerializer, request)
-        post = actions.cancel(_user(request), self.get_object(), d["reason"], d.get("version"))
+        post = actions.cancel(user_of(request), self.get_object(), d["reason"], d.get("version"))
         return Response(_fresh(post))
 
     @extend_schema(request=ManualSerializer, responses=PostSerializer)
@@ -240,7 +236,7 @@ class PostViewSet(
     def published_manually(self, request: Request, pk: str | None = None) -> Response:
         d = _valid(ManualSerializer, request)
         post = actions.mark_published_manually(
-            _user(request), self.get_object(), d["url"], d.get("version")
+            user_of(request), self.get_object(), d["url"], d.get("version")
         )
         return Response(_fresh(post))
 
@@ -254,7 +250,7 @@ class PostViewSet(
         if variant is None:
             raise serializers.ValidationError({"channel": ["Not a channel of this post."]})
         actions.override_check(
-            _user(request), post, variant.channel, d["rule"], d["text_hash"], d["reason"]
+            user_of(request), post, variant.channel, d["rule"], d["text_hash"], d["reason"]
         )
         return Response(_fresh(post))
 
@@ -272,7 +268,7 @@ class PostVariantViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = PostVariant.objects.none()
 
     def get_queryset(self) -> QuerySet[PostVariant]:
-        qs = PostVariant.objects.filter(post__in=posts_visible_to(_user(self.request)))
+        qs = PostVariant.objects.filter(post__in=posts_visible_to(user_of(self.request)))
         if (post := self.request.query_params.get("post", "")).isdigit():
             qs = qs.filter(post_id=int(post))
         return qs.select_related("channel", "post").order_by("post_id", "id")
@@ -306,7 +302,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
     queryset = ReviewComment.objects.none()
 
     def get_queryset(self) -> QuerySet[ReviewComment]:
-        qs = ReviewComment.objects.filter(post__in=posts_visible_to(_user(self.request)))
+        qs = ReviewComment.objects.filter(post__in=posts_visible_to(user_of(self.request)))
         if (post := self.request.query_params.get("post", "")).isdigit():
             qs = qs.filter(post_id=int(post))
         return qs.select_related("author").order_by("post_id", "created_at", "id")
@@ -318,7 +314,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
     @extend_schema(request=ReviewDecisionSerializer, responses=PostSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         d = _valid(ReviewDecisionSerializer, request)
-        user = _user(request)
+        user = user_of(request)
         qs = posts_visible_to(user).prefetch_related(
             Prefetch("variants", PostVariant.objects.select_related("channel"))
         )

@@ -35,13 +35,9 @@ from somevahti.content.programme_actions import (
 )
 from somevahti.content.programme_slots import create_slot, update_slot
 from somevahti.core.models import Unit, User
-from somevahti.core.permissions import org_id
+from somevahti.core.permissions import org_id, user_of
 from somevahti.registry.api.channels import PersonSerializer
 from somevahti.registry.models import Channel
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _scope_fields(serializer: serializers.Serializer, querysets: dict[str, Any]) -> None:
@@ -99,7 +95,7 @@ class WeeklySlotWriteSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is None:  # the schema generator builds it without one
             return
-        org = org_id(_user(request))
+        org = org_id(user_of(request))
         _scope_fields(
             self,
             {
@@ -129,7 +125,7 @@ class WeeklySlotViewSet(
     queryset = WeeklySlot.objects.none()
 
     def get_queryset(self) -> Any:
-        qs = slots_visible_to(_user(self.request))
+        qs = slots_visible_to(user_of(self.request))
         if (unit := self.request.query_params.get("unit", "")).isdigit():
             qs = qs.filter(unit_id=int(unit))
         return slot_rows(qs).order_by("unit__path", "weekday", "time", "id")
@@ -151,7 +147,7 @@ class WeeklySlotViewSet(
         unit = data.pop("unit", None)
         if unit is None:
             raise serializers.ValidationError({"unit": [_("This field is required.")]})
-        slot = create_slot(_user(request), unit, data)
+        slot = create_slot(user_of(request), unit, data)
         return Response(_slot_data(slot), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WeeklySlotWriteSerializer, responses=WeeklySlotSerializer)
@@ -171,7 +167,7 @@ class WeeklySlotViewSet(
                 "holiday_policy": slot.holiday_policy,
             }
             data = {**current, **{k: v for k, v in data.items() if k in request.data}}
-        slot = update_slot(_user(request), slot, data)
+        slot = update_slot(user_of(request), slot, data)
         return Response(_slot_data(slot))
 
     @extend_schema(request=WeeklySlotWriteSerializer, responses=WeeklySlotSerializer)
@@ -211,7 +207,7 @@ class AssignSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         if (request := self.context.get("request")) is not None:
             _scope_fields(
-                self, {"responsible": User.objects.filter(organisation_id=org_id(_user(request)))}
+                self, {"responsible": User.objects.filter(organisation_id=org_id(user_of(request)))}
             )
 
 
@@ -265,7 +261,7 @@ class RotaViewSet(
     queryset = RotaEntry.objects.none()
 
     def get_queryset(self) -> Any:
-        user = _user(self.request)
+        user = user_of(self.request)
         qs = entries_visible_to(user)
         params = self.request.query_params
         if (unit := params.get("unit", "")).isdigit():
@@ -302,7 +298,7 @@ class RotaViewSet(
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         """Set the responsible person by hand (channel owners, communications, directors)."""
         d = _valid(AssignSerializer, request)
-        entry = assign_entry(_user(request), self.get_object(), d["responsible"])
+        entry = assign_entry(user_of(request), self.get_object(), d["responsible"])
         return Response(self._fresh(entry))
 
     @extend_schema(request=SwapSerializer, responses=RotaEntrySerializer(many=True))
@@ -313,7 +309,7 @@ class RotaViewSet(
         other = self.get_queryset().filter(pk=d["other"]).first()
         if other is None:
             raise Http404
-        a, b = swap_entries(_user(request), self.get_object(), other)
+        a, b = swap_entries(user_of(request), self.get_object(), other)
         return Response([self._fresh(a), self._fresh(b)])
 
     @extend_schema(request=GenerateSerializer, responses={200: OpenApiTypes.OBJECT})
@@ -321,15 +317,15 @@ class RotaViewSet(
     def generate(self, request: Request) -> Response:
         """Make the unit's rota for a date range from its rotation list."""
         d = _valid(GenerateSerializer, request)
-        unit = _org_unit(_user(request), d["unit"])
-        return Response({"entries": generate_rota(_user(request), unit, d["start"], d["end"])})
+        unit = _org_unit(user_of(request), d["unit"])
+        return Response({"entries": generate_rota(user_of(request), unit, d["start"], d["end"])})
 
     @extend_schema(request=AbsenceSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def absences(self, request: Request) -> Response:
         """Record an absence: the person's turns in it go to the next in the rotation."""
         d = _valid(AbsenceSerializer, request)
-        user = _user(request)
+        user = user_of(request)
         absence = record_absence(
             user, _org_user(user, d["user"]), d["start"], d["end"], d["reason"]
         )
@@ -340,7 +336,7 @@ class RotaViewSet(
     def members(self, request: Request) -> Response:
         """Set the unit's rotation: people in the order of their turns."""
         d = _valid(MembersSerializer, request)
-        user = _user(request)
+        user = user_of(request)
         unit = _org_unit(user, d["unit"])
         people = [_org_user(user, pk) for pk in d["users"]]
         rows = set_rota_members(user, unit, people)

@@ -18,14 +18,10 @@ from rest_framework.routers import DefaultRouter
 from somevahti.content import crisis, tips
 from somevahti.content.models import CrisisMode, CrisisPause, Tip, TipMessage, TipPhoto
 from somevahti.content.queries import channels_to_post_to
-from somevahti.core.models import Unit, User
-from somevahti.core.permissions import org_id
+from somevahti.core.models import Unit
+from somevahti.core.permissions import org_id, user_of
 from somevahti.registry.api.channels import PersonSerializer
 from somevahti.registry.models import Channel
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _valid(cls: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -94,7 +90,7 @@ class TipWriteSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             field = cast(serializers.PrimaryKeyRelatedField, self.fields["unit"])
-            field.queryset = Unit.objects.filter(organisation_id=org_id(_user(request)))
+            field.queryset = Unit.objects.filter(organisation_id=org_id(user_of(request)))
 
 
 class DraftSerializer(serializers.Serializer):
@@ -109,7 +105,7 @@ class DraftSerializer(serializers.Serializer):
         if request is not None:
             field = cast(serializers.ManyRelatedField, self.fields["channels"])
             relation = cast(serializers.PrimaryKeyRelatedField, field.child_relation)
-            relation.queryset = channels_to_post_to(_user(request))
+            relation.queryset = channels_to_post_to(user_of(request))
 
 
 class DraftResultSerializer(serializers.Serializer):
@@ -143,7 +139,7 @@ class TipViewSet(
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self) -> QuerySet[Tip]:
-        user = _user(self.request)
+        user = user_of(self.request)
         box = self.request.query_params.get("box")
         qs = (
             tips.my_tips(user)
@@ -166,13 +162,13 @@ class TipViewSet(
         return super().list(request, *args, **kwargs)
 
     def _out(self, tip: Tip) -> dict[str, Any]:
-        fresh = tips.tips_visible_to(_user(self.request)).get(pk=tip.pk)
+        fresh = tips.tips_visible_to(user_of(self.request)).get(pk=tip.pk)
         return cast(dict[str, Any], TipSerializer(fresh).data)
 
     @extend_schema(request=TipWriteSerializer, responses={201: TipSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         d = _valid(TipWriteSerializer, request)
-        tip = tips.send_tip(_user(request), d.pop("unit"), d)
+        tip = tips.send_tip(user_of(request), d.pop("unit"), d)
         return Response(self._out(tip), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DraftSerializer, responses={201: DraftResultSerializer})
@@ -181,7 +177,7 @@ class TipViewSet(
         """Turn the tip into a draft post (channel owners and communications)."""
         d = _valid(DraftSerializer, request)
         tip = self.get_object()
-        post = tips.to_draft(_user(request), tip, d["title"], d["channels"])
+        post = tips.to_draft(user_of(request), tip, d["title"], d["channels"])
         return Response({"post": post.pk, "tip": tip.pk}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TextSerializer, responses=TipSerializer)
@@ -189,7 +185,7 @@ class TipViewSet(
     def ask(self, request: Request, pk: str | None = None) -> Response:
         d = _valid(TextSerializer, request)
         tip = self.get_object()
-        tips.ask_more(_user(request), tip, d["text"])
+        tips.ask_more(user_of(request), tip, d["text"])
         return Response(self._out(tip))
 
     @extend_schema(request=AnswerSerializer, responses=TipSerializer)
@@ -198,7 +194,7 @@ class TipViewSet(
         """The sender adds to the tip after a question."""
         d = _valid(AnswerSerializer, request)
         tip = self.get_object()
-        tips.answer(_user(request), tip, d["text"], d["photos"])
+        tips.answer(user_of(request), tip, d["text"], d["photos"])
         return Response(self._out(tip))
 
     @extend_schema(request=ReasonSerializer, responses=TipSerializer)
@@ -206,7 +202,7 @@ class TipViewSet(
     def decline(self, request: Request, pk: str | None = None) -> Response:
         d = _valid(ReasonSerializer, request)
         tip = self.get_object()
-        tips.decline(_user(request), tip, d["reason"])
+        tips.decline(user_of(request), tip, d["reason"])
         return Response(self._out(tip))
 
 
@@ -261,7 +257,7 @@ class CrisisStartSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             field = cast(serializers.PrimaryKeyRelatedField, self.fields["unit"])
-            field.queryset = Unit.objects.filter(organisation_id=org_id(_user(request)))
+            field.queryset = Unit.objects.filter(organisation_id=org_id(user_of(request)))
 
 
 class ResolveSerializer(serializers.Serializer):
@@ -294,7 +290,7 @@ class CrisisViewSet(
     queryset = CrisisMode.objects.none()
 
     def get_queryset(self) -> QuerySet[CrisisMode]:
-        qs = crisis.crises_visible_to(_user(self.request))
+        qs = crisis.crises_visible_to(user_of(self.request))
         if self.request.query_params.get("active") == "true":
             qs = qs.filter(ended_at__isnull=True)
         return qs.order_by("-started_at", "-id")
@@ -306,13 +302,13 @@ class CrisisViewSet(
     @extend_schema(request=CrisisStartSerializer, responses={201: CrisisSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         d = _valid(CrisisStartSerializer, request)
-        item = crisis.start(_user(request), d["unit"], d["reason"])
+        item = crisis.start(user_of(request), d["unit"], d["reason"])
         return Response(CrisisSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=CrisisSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str | None = None) -> Response:
-        item = crisis.end(_user(request), self.get_object())
+        item = crisis.end(user_of(request), self.get_object())
         return Response(CrisisSerializer(item).data)
 
     @extend_schema(responses=CrisisPauseSerializer(many=True))
@@ -320,7 +316,7 @@ class CrisisViewSet(
     def paused(self, request: Request, pk: str | None = None) -> Response:
         """Every post this crisis paused and what became of it (crisis owner or delegate)."""
         item = self.get_object()
-        if not crisis.can_switch(_user(request), item.unit):
+        if not crisis.can_switch(user_of(request), item.unit):
             raise PermissionDenied
         return Response(CrisisPauseSerializer(crisis.pauses_of(item), many=True).data)
 
@@ -330,7 +326,7 @@ class CrisisViewSet(
         """After the crisis: resume, reschedule or cancel one paused post or all of them."""
         d = _valid(ResolveSerializer, request)
         item = self.get_object()
-        user = _user(request)
+        user = user_of(request)
         at = d.get("scheduled_at")
         if "pause" in d:
             pause = get_object_or_404(item.pauses.all(), pk=d["pause"])

@@ -26,17 +26,13 @@ from somevahti.core import clock
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import Unit, User
-from somevahti.core.permissions import org_id, require, units_for
+from somevahti.core.permissions import org_id, require, units_for, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.forms.channels import UnitChoiceField
 from somevahti.registry.models import Channel
 from somevahti.registry.queries import channels_visible_to
 
 SCOPE_FIELDS = ("unit", "channel", "person", "tag")
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class CalendarFilterForm(forms.Form):
@@ -116,7 +112,7 @@ def _query(request: HttpRequest, day: dt.date) -> str:
 
 
 def _page(request: HttpRequest, view: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     form = CalendarFilterForm(user, request.GET or None)
     scope = form.scope()
@@ -187,7 +183,7 @@ def _scheduler(user: User, post: Post) -> bool:
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a post to another time with a plain form: the keyboard way to do what others do
     by dragging. Saving goes through content.actions.schedule, with the same refusals."""
-    user = _user(request)
+    user = user_of(request)
     post = get_object_or_404(calendar.with_parts(posts_visible_to(user)), pk=pk)
     if not _scheduler(user, post):
         raise PermissionDenied
@@ -244,7 +240,7 @@ def _feed_url(request: HttpRequest, raw: str) -> str:
 @login_required
 def feed_list(request: HttpRequest) -> HttpResponse:
     """The user's calendar addresses. A new address is shown on this response only."""
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     form = FeedForm(user, request.POST or None)
     new_url, status = "", 200
@@ -265,7 +261,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     feed = get_object_or_404(FeedToken.objects.filter(owner=user), pk=pk)
     try:
         feeds.revoke_feed(user, feed)

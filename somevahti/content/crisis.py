@@ -20,12 +20,11 @@ from somevahti.content import rules
 from somevahti.content.models import CrisisApproval, CrisisDelegate, CrisisMode, CrisisPause, Post
 from somevahti.content.states import transition
 from somevahti.core import clock
-from somevahti.core.actions import notify
+from somevahti.core.actions import notify, url_for
 from somevahti.core.errors import Conflict
 from somevahti.core.models import RoleAssignment, Unit, User
 from somevahti.core.permissions import org_id, roles_of, users_with_role_over
 from somevahti.core.roles import Role
-from somevahti.registry.actions.requests import url_for
 
 S = Post.State
 R = CrisisPause.Resolution

@@ -23,14 +23,10 @@ from somevahti.content.queries import posts_visible_to
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import Unit, User
-from somevahti.core.permissions import org_id
+from somevahti.core.permissions import org_id, user_of
 from somevahti.registry.forms.channels import PersonChoiceField, UnitChoiceField
 
 S = Post.State
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class StartForm(forms.Form):
@@ -65,7 +61,7 @@ class DelegateForm(forms.Form):
 
 
 def _list_page(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     all_crises = crisis.crises_visible_to(user).order_by("-started_at", "-id")
     owner = crisis.switchable_units(user, own_only=True).exists()
     context = {
@@ -95,7 +91,7 @@ def _crisis(user: User, pk: int) -> CrisisMode:
 @login_required
 @require_POST
 def crisis_start(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     form = StartForm(user, request.POST)
     if form.is_valid():
         try:
@@ -115,7 +111,7 @@ def crisis_start(request: HttpRequest) -> HttpResponse:
 def _detail(
     request: HttpRequest, item: CrisisMode, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     allowed = crisis.can_switch(user, item.unit)
     pauses = list(crisis.pauses_of(item)) if allowed else []
     rows = [{"pause": p, "open": crisis.pause_is_open(p)} for p in pauses]
@@ -134,13 +130,13 @@ def _detail(
 @login_required
 @require_GET
 def crisis_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _crisis(_user(request), pk))
+    return _detail(request, _crisis(user_of(request), pk))
 
 
 @login_required
 @require_POST
 def crisis_end(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     item = _crisis(user, pk)
     try:
         crisis.end(user, item)
@@ -160,7 +156,7 @@ def _time(request: HttpRequest) -> tuple[Any, ScheduleForm]:
 @login_required
 @require_POST
 def pause_act(request: HttpRequest, pk: int, pause: int, verb: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     item = _crisis(user, pk)
     row = get_object_or_404(item.pauses.all(), pk=pause)
     at, form = _time(request)
@@ -178,7 +174,7 @@ def pause_act(request: HttpRequest, pk: int, pause: int, verb: str) -> HttpRespo
 @login_required
 @require_POST
 def pauses_all(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     item = _crisis(user, pk)
     at, form = _time(request)
     try:
@@ -200,7 +196,7 @@ def pauses_all(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 @login_required
 @require_POST
 def crisis_approve(request: HttpRequest, post: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     target = get_object_or_404(posts_visible_to(user).select_related("unit"), pk=post)
     try:
         if target.state == S.IN_REVIEW:
@@ -216,7 +212,7 @@ def crisis_approve(request: HttpRequest, post: int) -> HttpResponse:
 @login_required
 @require_POST
 def delegate_add(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     form = DelegateForm(user, request.POST)
     if form.is_valid():
         try:
@@ -236,7 +232,7 @@ def delegate_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delegate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     item = get_object_or_404(crisis.delegations_of(user), pk=pk)
     try:
         crisis.revoke_delegate(user, item)

@@ -10,11 +10,10 @@ from django.utils.translation import gettext as _
 
 from somevahti.content import rules
 from somevahti.content.models import ContentTag, Post, PostVariant
-from somevahti.core.actions import notify
+from somevahti.core.actions import notify, url_for
 from somevahti.core.models import Unit, User
 from somevahti.core.permissions import users_with_role_over
 from somevahti.core.roles import Role
-from somevahti.registry.actions.requests import url_for
 from somevahti.registry.models import Channel
 
 

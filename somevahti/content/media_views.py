@@ -15,15 +15,16 @@ from somevahti.content import actions
 from somevahti.content.forms import MediaForm, PostForm, initial_for
 from somevahti.content.models import PostMedia
 from somevahti.content.queries import posts_visible_to
-from somevahti.content.views import _user, detail_qs, render_detail
+from somevahti.content.views import detail_qs, render_detail
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
+from somevahti.core.permissions import user_of
 
 
 @login_required
 @require_POST
 def media_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     post = get_object_or_404(detail_qs(user), pk=pk)
     form = MediaForm(request.POST, request.FILES)
     if form.is_valid():
@@ -55,7 +56,7 @@ def media_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def media_file(request: HttpRequest, pk: int, part: str) -> FileResponse:
     """Unpublished media are served only to those who can see the post."""
-    user = _user(request)
+    user = user_of(request)
     item = get_object_or_404(PostMedia.objects.filter(post__in=posts_visible_to(user)), pk=pk)
     field = item.file if part == "file" else item.captions if part == "captions" else None
     if not field:

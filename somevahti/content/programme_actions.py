@@ -13,8 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.urls import reverse
-from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,18 +30,12 @@ from somevahti.content.programme import (
     rotation_for,
 )
 from somevahti.core import clock
-from somevahti.core.actions import notify
+from somevahti.core.actions import notify, url_for
 from somevahti.core.models import Unit, User
 from somevahti.core.permissions import has_perm, org_id, require
 from somevahti.core.roles import Perm
 
 P = WeeklySlot.HolidayPolicy
-
-
-def url_for(user: User, name: str, *args: Any) -> str:
-    """A link in the recipient's language (the URLs carry a language prefix)."""
-    with translation.override(user.language or None):
-        return reverse(name, args=args)
 
 
 def _day(day: dt.date) -> str:

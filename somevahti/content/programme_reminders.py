@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 
 from somevahti.content.models.programme import ReminderSent, RotaEntry
 from somevahti.content.programme import filled_days, is_filled, occurrence_at, reminder_hours
-from somevahti.content.programme_actions import url_for
 from somevahti.core import clock
-from somevahti.core.actions import notify
+from somevahti.core.actions import notify, url_for
 from somevahti.core.models import User
 from somevahti.core.permissions import users_with_role_over
 from somevahti.core.roles import Role

@@ -52,14 +52,10 @@ from somevahti.content.programme_slots import create_slot, set_reminder_hours, u
 from somevahti.core import clock
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import Unit, User
-from somevahti.core.permissions import org_id, require, units_for
+from somevahti.core.permissions import org_id, require, units_for, user_of
 from somevahti.core.roles import Perm
 
 ROTA_WEEKS = 8
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _unit(user: User, unit_id: int) -> Unit:
@@ -72,7 +68,7 @@ def _unit(user: User, unit_id: int) -> Unit:
 @login_required
 @require_GET
 def programme_index(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     units = (
         units_for(user, Perm.VIEW_REGISTRY)
@@ -91,7 +87,7 @@ def _unit_page(
     settings_form: SettingsForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     editor = can_edit_programme(user, unit)
     hours = (
         ProgrammeSettings.objects.filter(unit=unit).values_list("reminder_hours", flat=True).first()
@@ -111,7 +107,7 @@ def _unit_page(
 
 @login_required
 def programme_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     unit = _unit(user, unit_id)
     if request.method != "POST":
         return _unit_page(request, unit)
@@ -141,7 +137,7 @@ def programme_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 def slot_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     slot = get_object_or_404(slot_rows(slots_visible_to(user)), pk=pk)
     require(user, Perm.EDIT_CHANNEL, slot.unit)
     if request.method == "POST":
@@ -181,7 +177,7 @@ def _absence_people(user: User, unit: Unit, editor: bool) -> Any:
 def _rota_page(
     request: HttpRequest, unit: Unit, forms: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     editor = can_edit_programme(user, unit)
     start = monday_of(week_param(request.GET.get("from"), clock.today()))
     slots = list(slot_rows(WeeklySlot.objects.filter(unit=unit, active=True)))
@@ -212,7 +208,7 @@ def _rota_page(
 @login_required
 @require_GET
 def rota(request: HttpRequest, unit_id: int) -> HttpResponse:
-    return _rota_page(request, _unit(_user(request), unit_id))
+    return _rota_page(request, _unit(user_of(request), unit_id))
 
 
 def _rota_do(user: User, unit: Unit, verb: str, data: Any) -> tuple[str, Any, str]:
@@ -251,7 +247,7 @@ def _rota_do(user: User, unit: Unit, verb: str, data: Any) -> tuple[str, Any, st
 @login_required
 @require_POST
 def rota_act(request: HttpRequest, unit_id: int, verb: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     unit = _unit(user, unit_id)
     if verb not in ("swap", "absence", "generate", "members"):
         raise Http404
@@ -291,7 +287,7 @@ def _rota_do_form(user: User, unit: Unit, verb: str, data: Any) -> tuple[str, An
 @login_required
 @require_GET
 def empty_slots_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     unit = None
     if (unit_id := request.GET.get("unit", "")).isdigit():

@@ -25,12 +25,11 @@ from somevahti.content import actions
 from somevahti.content.media import DEFAULT_IMAGE_MAX, IMAGE_TYPES, sniff
 from somevahti.content.models import Post, PostMedia, Tip, TipMessage, TipPhoto
 from somevahti.core import clock
-from somevahti.core.actions import notify
+from somevahti.core.actions import notify, url_for
 from somevahti.core.errors import Conflict
 from somevahti.core.models import Unit, User
 from somevahti.core.permissions import has_perm, org_id, paths_with_roles, users_with_role_over
 from somevahti.core.roles import Perm, Role
-from somevahti.registry.actions.requests import url_for
 from somevahti.registry.models import Channel
 
 T = Tip.State

@@ -23,15 +23,11 @@ from somevahti.content.queries import channels_to_post_to
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import Unit, User
-from somevahti.core.permissions import require, units_for
+from somevahti.core.permissions import require, units_for, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.forms.channels import UnitChoiceField
 
 T = Tip.State
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class MultipleFileInput(forms.FileInput):
@@ -142,7 +138,7 @@ class AnswerForm(forms.Form):
 
 @login_required
 def tip_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     form = TipForm(user, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -161,7 +157,7 @@ def tip_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def tip_mine(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     rows = tips.my_tips(user).order_by("-created_at", "-id")[:200]
     return render(request, "content/tips/mine.html", {"tips": rows})
 
@@ -169,7 +165,7 @@ def tip_mine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def tip_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if not tips.is_triager(user):
         raise PermissionDenied
     show = "all" if request.GET.get("show") == "all" else "open"
@@ -188,7 +184,7 @@ def _detail(
     conflict: str = "",
     forms_: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     triager = tips.can_triage(user, tip.unit)
     open_ = tip.state in tips.OPEN
     context = {
@@ -209,13 +205,13 @@ def _detail(
 @login_required
 @require_GET
 def tip_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, get_object_or_404(tips.tips_visible_to(_user(request)), pk=pk))
+    return _detail(request, get_object_or_404(tips.tips_visible_to(user_of(request)), pk=pk))
 
 
 @login_required
 @require_POST
 def tip_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     tip = get_object_or_404(tips.tips_visible_to(user), pk=pk)
     form: forms.Form
     name = f"{verb}_form"
@@ -261,7 +257,7 @@ def tip_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 def tip_photo(request: HttpRequest, pk: int) -> FileResponse:
     """Tip photos are served only to the sender and the triagers."""
     item = get_object_or_404(
-        TipPhoto.objects.filter(tip__in=tips.tips_visible_to(_user(request))), pk=pk
+        TipPhoto.objects.filter(tip__in=tips.tips_visible_to(user_of(request))), pk=pk
     )
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
     response["X-Content-Type-Options"] = "nosniff"

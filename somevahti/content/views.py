@@ -41,7 +41,7 @@ from somevahti.core import clock
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
-from somevahti.core.permissions import require
+from somevahti.core.permissions import require, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.models import Channel
 
@@ -53,10 +53,6 @@ TABS = [
     ("scheduled", gettext_lazy("Scheduled")),
     ("all", gettext_lazy("All I can see")),
 ]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def detail_qs(user: User) -> QuerySet[Post]:
@@ -74,7 +70,7 @@ def detail_qs(user: User) -> QuerySet[Post]:
 @login_required
 @require_GET
 def post_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     tab = request.GET.get("show", "mine")
     tab = tab if tab in dict(TABS) else "mine"
@@ -121,7 +117,7 @@ def _editor(
 
 @login_required
 def post_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     if user.organisation is not None:
         actions.ensure_default_tags(user.organisation)
@@ -139,7 +135,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     post = get_object_or_404(detail_qs(user), pk=pk)
     if not rules.can_edit(user, post):
         raise PermissionDenied
@@ -195,7 +191,7 @@ def _rows(results: list[Any], overridable: Callable[[Channel, str], bool]) -> li
 @require_POST
 def live_check(request: HttpRequest) -> HttpResponse:
     """The editor's findings while typing (htmx): one list per chosen channel."""
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     body = request.POST.get("body", "")
     ids = [int(v) for v in request.POST.getlist("channels") if v.isdigit()]
@@ -247,7 +243,7 @@ def render_detail(
     conflict: str = "",
     forms: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     allowed = _actions_for(user, post)
     local = post.scheduled_at.astimezone(clock.HELSINKI) if post.scheduled_at else None
     context = {
@@ -277,7 +273,7 @@ def render_detail(
 @login_required
 @require_GET
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_detail(request, get_object_or_404(detail_qs(_user(request)), pk=pk))
+    return render_detail(request, get_object_or_404(detail_qs(user_of(request)), pk=pk))
 
 
 def _version(form: Any) -> int | None:
@@ -348,7 +344,7 @@ def _do(user: User, post: Post, verb: str, data: Any) -> tuple[Any, str, str]:
 @login_required
 @require_POST
 def post_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     post = get_object_or_404(detail_qs(user), pk=pk)
     try:
         form, name, done = _do(user, post, verb, request.POST)

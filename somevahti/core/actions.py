@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -59,6 +60,12 @@ def assign_role(user: User, unit: Unit, role: str) -> RoleAssignment:
     ra, _ = RoleAssignment.objects.get_or_create(user=user, unit=unit, role=role)
     forget_roles(user)
     return ra
+
+
+def url_for(user: User, name: str, *args: Any) -> str:
+    """A link in the recipient's own language (the URLs carry a language prefix)."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return reverse(name, args=args)
 
 
 def notify(user: User, text_fn: object, url: str = "", subject_fn: object = None) -> Notification:

@@ -37,6 +37,11 @@ def _role_paths(user: User) -> list[tuple[str, str]]:
     return cached
 
 
+def user_of(request: Any) -> User:
+    """The signed-in user of a Django or DRF request, typed as Somevahti's User."""
+    return request.user  # type: ignore[no-any-return]
+
+
 def forget_roles(user: User) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
-from somevahti.core.permissions import has_perm
+from somevahti.core.permissions import has_perm, user_of
 from somevahti.core.roles import Perm
 from somevahti.guidelines import actions
 from somevahti.guidelines.forms import DiffForm, GuidelineForm, VersionForm
@@ -106,10 +106,6 @@ def diff_html(old: str, new: str) -> tuple[SafeString, int, int]:
     return mark_safe("\n".join(lines)), added, removed  # noqa: S308 - every part escaped
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _guideline(user: User, slug: str) -> Guideline:
     return get_object_or_404(with_versions(guidelines_visible_to(user)), slug=slug)
 
@@ -128,7 +124,7 @@ def _can_edit(user: User, guideline: Guideline) -> bool:
 @login_required
 @require_GET
 def guideline_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     guidelines = list(with_versions(guidelines_visible_to(user)))
     rows = [{"guideline": g, "current": current_version(g)} for g in guidelines]
     return render(
@@ -140,7 +136,7 @@ def guideline_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def guideline_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if not has_perm(user, Perm.EDIT_GUIDELINES):
         raise PermissionDenied
     form = GuidelineForm(user, request.POST or None)
@@ -159,7 +155,7 @@ def guideline_new(request: HttpRequest) -> HttpResponse:
 def _render_version(
     request: HttpRequest, guideline: Guideline, version: GuidelineVersion | None
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     current = current_version(guideline)
     context = {
         "guideline": guideline,
@@ -176,21 +172,21 @@ def _render_version(
 @login_required
 @require_GET
 def guideline_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    guideline = _guideline(_user(request), slug)
+    guideline = _guideline(user_of(request), slug)
     return _render_version(request, guideline, current_version(guideline))
 
 
 @login_required
 @require_GET
 def guideline_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    guideline = _guideline(_user(request), slug)
+    guideline = _guideline(user_of(request), slug)
     return _render_version(request, guideline, _version(guideline, number))
 
 
 @login_required
 @require_GET
 def guideline_history(request: HttpRequest, slug: str) -> HttpResponse:
-    guideline = _guideline(_user(request), slug)
+    guideline = _guideline(user_of(request), slug)
     versions = list(guideline.versions.all())
     current = current_version(guideline)
     numbers = [v.number for v in versions]
@@ -208,7 +204,7 @@ def guideline_history(request: HttpRequest, slug: str) -> HttpResponse:
             "versions": versions,
             "current": current,
             "form": form,
-            "can_edit": _can_edit(_user(request), guideline),
+            "can_edit": _can_edit(user_of(request), guideline),
         },
     )
 
@@ -216,7 +212,7 @@ def guideline_history(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def guideline_diff(request: HttpRequest, slug: str) -> HttpResponse:
-    guideline = _guideline(_user(request), slug)
+    guideline = _guideline(user_of(request), slug)
     form = DiffForm(request.GET)
     context: dict[str, object] = {"guideline": guideline, "form": form}
     if not form.is_valid():
@@ -230,7 +226,7 @@ def guideline_diff(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def guideline_new_version(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     guideline = _guideline(user, slug)
     if not _can_edit(user, guideline):
         raise PermissionDenied

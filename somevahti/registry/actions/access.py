@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 
 from somevahti.audit.actions import record
 from somevahti.core import clock
-from somevahti.core.actions import deactivate_user, notify, root_unit
+from somevahti.core.actions import deactivate_user, notify, root_unit, url_for
 from somevahti.core.errors import Conflict
 from somevahti.core.models import Unit, User
 from somevahti.core.permissions import organisation_of, require, users_with_role_over
 from somevahti.core.roles import Perm, Role
-from somevahti.registry.actions.requests import url_for
 from somevahti.registry.models import AccessGrant, AccessTask, Channel, ChannelStatus
 
 

@@ -16,13 +16,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from somevahti.audit.actions import record
 from somevahti.core import clock
-from somevahti.core.actions import notify
+from somevahti.core.actions import notify, url_for
 from somevahti.core.errors import Conflict
 from somevahti.core.models import Organisation, User
 from somevahti.core.permissions import has_perm, require, users_with_role_over
@@ -190,11 +189,6 @@ def measure(org: Organisation, channels: list[Channel], now: dt.datetime) -> dic
     return out
 
 
-def _review_url(review: DormancyReview, lang: str) -> str:
-    with translation.override(lang):
-        return reverse("registry:dormancy_review", args=[review.pk])
-
-
 def _open_review(channel: Channel, figures: Figures, now: dt.datetime) -> DormancyReview:
     review = DormancyReview.objects.create(
         organisation_id=channel.organisation_id, channel=channel, opened_at=now
@@ -218,7 +212,7 @@ def _open_review(channel: Channel, figures: Figures, now: dt.datetime) -> Dorman
                 )
                 % {"name": name, "days": days}
             ),
-            url=_review_url(review, director.language or settings.LANGUAGE_CODE),
+            url=url_for(director, "registry:dormancy_review", review.pk),
             subject_fn=lambda: _("Revive or close: %(name)s") % {"name": name},
         )
     return review
@@ -488,9 +482,7 @@ def _open_revoke_tasks(actor: User, channel: Channel, grants: list[AccessGrant])
     if opened:
         name = channel.name
         for person in users_with_role_over(channel.unit, [Role.IT]):
-            lang = person.language or settings.LANGUAGE_CODE
-            with translation.override(lang):
-                url = reverse("registry:access_tasks")
+            url = url_for(person, "registry:access_tasks")
             notify(
                 person,
                 lambda: (

@@ -6,16 +6,13 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from somevahti.audit.actions import record
 from somevahti.core import clock
-from somevahti.core.actions import notify
+from somevahti.core.actions import notify, url_for
 from somevahti.core.errors import Conflict
 from somevahti.core.models import Unit, User
 from somevahti.core.permissions import has_perm, require, users_with_role_over
@@ -31,12 +28,6 @@ from somevahti.registry.models import (
 
 TEXT_ANSWERS = ("name", "purpose", "content_plan", "promotion_plan", "evaluation_plan")
 MAX_TARGET = Decimal("999.9")
-
-
-def url_for(user: User, name: str, *args: Any) -> str:
-    """A link in the recipient's own language (the URLs carry a language prefix)."""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        return reverse(name, args=args)
 
 
 def _clean_answers(unit: Unit, answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

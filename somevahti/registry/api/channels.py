@@ -15,15 +15,12 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from somevahti.core.models import Unit, User
+from somevahti.core.permissions import user_of
 from somevahti.core.queries import units_visible_to
 from somevahti.registry.actions.channels import update_channel
 from somevahti.registry.forms.channels import ChannelFilterForm, people_of
 from somevahti.registry.models import Audience, Channel, ChannelStatus, MatrixCell, Platform
 from somevahti.registry.queries import audiences_of, channels_visible_to, suggest_platforms
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -141,7 +138,7 @@ class ChannelViewSet(
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Channel]:
-        user = _user(self.request)
+        user = user_of(self.request)
         qs = channels_visible_to(user)
         if self.action == "list":
             form = ChannelFilterForm(user, self.request.query_params)
@@ -163,7 +160,7 @@ class ChannelViewSet(
             data=request.data, partial=True, context={"request": request}
         )
         incoming.is_valid(raise_exception=True)
-        update_channel(_user(request), channel, dict(incoming.validated_data))
+        update_channel(user_of(request), channel, dict(incoming.validated_data))
         fresh = channel_rows(Channel.objects.filter(pk=channel.pk)).get()
         return Response(ChannelSerializer(fresh).data)
 
@@ -202,7 +199,7 @@ class AudienceViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Audience.objects.none()
 
     def get_queryset(self) -> QuerySet[Audience]:
-        return audiences_of(_user(self.request)).prefetch_related("cells")
+        return audiences_of(user_of(self.request)).prefetch_related("cells")
 
     @extend_schema(
         parameters=[
@@ -227,7 +224,7 @@ class AudienceViewSet(viewsets.ReadOnlyModelViewSet):
             raise serializers.ValidationError(
                 {"audiences": [_("Give at least one target group id.")]}
             )
-        chosen = list(audiences_of(_user(request)).filter(pk__in=ids))
+        chosen = list(audiences_of(user_of(request)).filter(pk__in=ids))
         missing = sorted(ids - {a.pk for a in chosen})
         if missing:
             raise serializers.ValidationError(
@@ -248,7 +245,7 @@ class AudienceViewSet(viewsets.ReadOnlyModelViewSet):
                     for a, purpose in reasons
                 ],
             }
-            for code, label, reasons in suggest_platforms(_user(request), chosen)
+            for code, label, reasons in suggest_platforms(user_of(request), chosen)
         ]
         return Response(SuggestionSerializer(data, many=True).data)
 

@@ -15,7 +15,7 @@ from rest_framework.routers import DefaultRouter
 
 from somevahti.core import clock
 from somevahti.core.models import Unit, User
-from somevahti.core.permissions import org_id, require
+from somevahti.core.permissions import org_id, require, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.actions.access import (
     complete_access_task,
@@ -34,10 +34,6 @@ from somevahti.registry.queries import (
     channels_visible_to,
     requests_visible_to,
 )
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _set_queryset(serializer: serializers.Serializer, name: str, qs: QuerySet[Any]) -> None:
@@ -146,7 +142,7 @@ class ChannelRequestViewSet(
     queryset = ChannelRequest.objects.none()
 
     def get_queryset(self) -> QuerySet[ChannelRequest]:
-        qs = requests_visible_to(_user(self.request))
+        qs = requests_visible_to(user_of(self.request))
         if (wanted := self.request.query_params.get("status")) in ChannelRequest.Status.values:
             qs = qs.filter(status=wanted)
         return request_rows(qs).order_by("-created_at", "-id")
@@ -161,7 +157,7 @@ class ChannelRequestViewSet(
         incoming.is_valid(raise_exception=True)
         answers = dict(incoming.validated_data)
         unit = answers.pop("unit")
-        req = submit_channel_request(_user(request), unit, answers)
+        req = submit_channel_request(user_of(request), unit, answers)
         fresh = request_rows(ChannelRequest.objects.filter(pk=req.pk)).get()
         return Response(ChannelRequestSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -169,7 +165,7 @@ class ChannelRequestViewSet(
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str | None = None) -> Response:
         """Approve or reject with a reason. 403 without the right, 409 when already decided."""
-        user = _user(request)
+        user = user_of(request)
         # Within one's own organisation a decision without the right is refused (403);
         # another organisation's request does not exist (404).
         req = get_object_or_404(ChannelRequest.objects.filter(organisation_id=org_id(user)), pk=pk)
@@ -243,7 +239,7 @@ class AccessGrantViewSet(
     queryset = AccessGrant.objects.none()
 
     def get_queryset(self) -> QuerySet[AccessGrant]:
-        qs = access_grants_for(_user(self.request))
+        qs = access_grants_for(user_of(self.request))
         params = self.request.query_params
         if (channel := params.get("channel", "")).isdigit():
             qs = qs.filter(channel_id=int(channel))
@@ -271,7 +267,7 @@ class AccessGrantViewSet(
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
         grant = record_access_grant(
-            _user(request),
+            user_of(request),
             d["channel"],
             d["holder"],
             d["kind"],
@@ -289,7 +285,7 @@ class AccessGrantViewSet(
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
         grant = revoke_access_grant(
-            _user(request), grant, d.get("revoked_on") or clock.today(), d["reason"]
+            user_of(request), grant, d.get("revoked_on") or clock.today(), d["reason"]
         )
         return Response(AccessGrantSerializer(grant).data)
 
@@ -326,7 +322,7 @@ class AccessTaskViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = AccessTask.objects.none()
 
     def get_queryset(self) -> QuerySet[AccessTask]:
-        user = _user(self.request)
+        user = user_of(self.request)
         require(user, Perm.MANAGE_ACCESS)  # IT's own list: others are refused, not shown nothing
         qs = access_tasks_for(user)
         if (wanted := self.request.query_params.get("status")) in AccessTask.Status.values:
@@ -341,7 +337,7 @@ class AccessTaskViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """Mark the task done; a grant task needs IT's own access recorded first."""
-        task = complete_access_task(_user(request), self.get_object())
+        task = complete_access_task(user_of(request), self.get_object())
         fresh = self.get_queryset().get(pk=task.pk)
         return Response(AccessTaskSerializer(fresh).data)
 

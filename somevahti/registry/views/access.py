@@ -19,7 +19,7 @@ from somevahti.core.actions import root_unit
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
-from somevahti.core.permissions import organisation_of, require, scoped
+from somevahti.core.permissions import organisation_of, require, scoped, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.actions.access import (
     complete_access_task,
@@ -38,10 +38,6 @@ from somevahti.registry.models import AccessGrant, AccessTask, Channel
 from somevahti.registry.queries import access_tasks_for
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _open_first(qs: QuerySet[AccessTask]) -> QuerySet[AccessTask]:
@@ -65,7 +61,7 @@ def _conflict(request: HttpRequest, message: str, back: str) -> HttpResponse:
 @login_required
 @require_GET
 def access_tasks(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.MANAGE_ACCESS)
     status = request.GET.get("status", "")
     qs = access_tasks_for(user)
@@ -94,7 +90,7 @@ def _render_task(
     grant_form: GrantForm | None = None,
     error: str = "",
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     grants = list(
         AccessGrant.objects.filter(channel_id=task.channel_id)
         .select_related("holder", "recorded_by")
@@ -118,13 +114,13 @@ def _render_task(
 @login_required
 @require_GET
 def access_task(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_task(request, _task_of(_user(request), pk))
+    return _render_task(request, _task_of(user_of(request), pk))
 
 
 @login_required
 @require_POST
 def access_task_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     task = _task_of(user, pk)
     back = reverse("registry:access_task", args=[task.pk])
     try:
@@ -153,7 +149,7 @@ def _back_to(request: HttpRequest, user: User, fallback: str) -> str:
 
 @login_required
 def access_grant_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     channel = _channel_in_reach(user, pk)
     back = _back_to(request, user, reverse("registry:access_register") + f"?channel={channel.pk}")
     form = GrantForm(user, request.POST or None)
@@ -174,7 +170,7 @@ def access_grant_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def access_grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.MANAGE_ACCESS)
     grant = get_object_or_404(_grants_in_reach(user).select_related("channel", "holder"), pk=pk)
     back = _back_to(request, user, reverse("registry:access_register"))
@@ -198,7 +194,7 @@ def access_grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def access_register(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.MANAGE_ACCESS)
     grants = _grants_in_reach(user)
     form = RegisterFilterForm(grants, request.GET or None)
@@ -219,7 +215,7 @@ def access_register(request: HttpRequest) -> HttpResponse:
 @login_required
 def deactivate_user(request: HttpRequest) -> HttpResponse:
     """The organisation admin deactivates a person and sees which access IT must revoke."""
-    admin = _user(request)
+    admin = user_of(request)
     require(admin, Perm.MANAGE_USERS, root_unit(organisation_of(admin)))
     form = DeactivateForm(admin, request.POST or None)
     conflict = ""

@@ -23,7 +23,7 @@ from somevahti.audit.queries import events_for
 from somevahti.core import clock
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import Unit, User
-from somevahti.core.permissions import has_perm, org_id, require
+from somevahti.core.permissions import has_perm, org_id, require, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry import importing
 from somevahti.registry.actions import channels as actions
@@ -46,10 +46,6 @@ COLUMNS = [
     ("followers", gettext_lazy("Followers")),
     ("last_activity", gettext_lazy("Last activity")),
 ]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def with_relations(qs: QuerySet[Channel], audiences: bool = False) -> QuerySet[Channel]:
@@ -89,7 +85,7 @@ def _sort_headers(request: HttpRequest, current: str) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def channel_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     form = ChannelFilterForm(user, request.GET or None)
     channels = with_relations(form.apply(channels_visible_to(user)))
@@ -130,7 +126,7 @@ def _fi_date(day: dt.date | None) -> str:
 @require_GET
 def channel_export(request: HttpRequest) -> HttpResponse:
     """The filtered, sorted list as CSV for Finnish Excel: UTF-8 with BOM, semicolons."""
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     form = ChannelFilterForm(user, request.GET or None)
     channels = with_relations(form.apply(channels_visible_to(user)), audiences=True)
@@ -185,7 +181,7 @@ def _render_detail(
     activity_form: ActivityForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     opening = _opening_request(channel)
     grants = list(channel.access_grants.select_related("holder").order_by("-granted_on"))
     context = {
@@ -209,12 +205,12 @@ def _render_detail(
 @login_required
 @require_GET
 def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _visible_channel(_user(request), pk))
+    return _render_detail(request, _visible_channel(user_of(request), pk))
 
 
 @login_required
 def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     channel = _visible_channel(user, pk)
     require(user, Perm.EDIT_CHANNEL, channel.unit)
     form = ChannelForm(user, request.POST or None, instance=channel)
@@ -232,7 +228,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_followers(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     channel = _visible_channel(user, pk)
     if not actions.may_keep_records(user, channel):
         raise PermissionDenied
@@ -253,7 +249,7 @@ def channel_followers(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_activity(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     channel = _visible_channel(user, pk)
     if not actions.may_keep_records(user, channel):
         raise PermissionDenied
@@ -273,7 +269,7 @@ def channel_activity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def channel_import(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if not _can_import(user):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)

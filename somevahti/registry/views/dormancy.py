@@ -23,7 +23,7 @@ from somevahti.audit.queries import events_for
 from somevahti.core import clock
 from somevahti.core.errors import Conflict
 from somevahti.core.models import User
-from somevahti.core.permissions import has_perm, organisation_of, require
+from somevahti.core.permissions import has_perm, organisation_of, require, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.actions import dormancy as actions
 from somevahti.registry.forms.dormancy import DecisionForm, FarewellForm
@@ -38,14 +38,10 @@ from somevahti.registry.queries import dormancy_reviews_for, neglected_channels
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 @require_GET
 def dormancy_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     channels = (
         neglected_channels(user)
@@ -132,7 +128,7 @@ def _render_review(
     step_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     channel = review.channel
     grants = actions.current_grants(channel)
     open_tasks = list(
@@ -164,13 +160,13 @@ def _render_review(
 @login_required
 @require_GET
 def dormancy_review(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_review(request, _review(_user(request), pk))
+    return _render_review(request, _review(user_of(request), pk))
 
 
 @login_required
 @require_POST
 def dormancy_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     review = _review(user, pk)
     require(user, Perm.DECIDE_DORMANCY, review.channel.unit)
     form = DecisionForm(review.channel, request.POST)
@@ -204,7 +200,7 @@ def dormancy_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def dormancy_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     review = _review(user, pk)
     if step not in actions.STEPS:
         raise Http404
@@ -289,7 +285,7 @@ def channel_archive(user: User, channel: Channel) -> dict[str, Any]:
 @login_required
 @require_GET
 def dormancy_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     review = _review(user, pk)
     if not actions.may_do_step(user, review, "archive"):
         raise PermissionDenied

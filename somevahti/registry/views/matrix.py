@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from somevahti.core.forms import add_form_errors
-from somevahti.core.models import User
-from somevahti.core.permissions import require
+from somevahti.core.permissions import require, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.actions.matrix import can_edit_matrix, create_audience, set_matrix_cell
 from somevahti.registry.forms.matrix import AudienceForm, MatrixCellForm, SuggestForm
@@ -26,14 +25,10 @@ from somevahti.registry.queries import audiences_of, suggest_platforms
 PLATFORMS = [p for p in Platform if p != Platform.OTHER]
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 @require_GET
 def matrix(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     audiences = list(audiences_of(user).prefetch_related("cells"))
     rows = []
@@ -50,7 +45,7 @@ def _cell_context(audience: Any, platform: Platform, cell: MatrixCell | None) ->
 
 @login_required
 def matrix_edit(request: HttpRequest, audience_pk: int, platform: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     audience = get_object_or_404(audiences_of(user), pk=audience_pk)
     if platform not in Platform.values or platform == Platform.OTHER:
         raise Http404
@@ -84,7 +79,7 @@ def matrix_edit(request: HttpRequest, audience_pk: int, platform: str) -> HttpRe
 
 @login_required
 def audience_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if not can_edit_matrix(user):
         raise PermissionDenied
     form = AudienceForm(request.POST or None)
@@ -104,7 +99,7 @@ def audience_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def matrix_suggest(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.VIEW_REGISTRY)
     form = SuggestForm(user, request.GET or None)
     suggestions = None

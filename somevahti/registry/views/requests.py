@@ -20,7 +20,7 @@ from somevahti.audit.queries import events_for
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
-from somevahti.core.permissions import has_perm, org_id, require
+from somevahti.core.permissions import has_perm, org_id, require, user_of
 from somevahti.core.roles import Perm
 from somevahti.registry.actions.requests import (
     decide_channel_request,
@@ -49,14 +49,10 @@ TABS = [
 ]
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.REQUEST_CHANNEL)
     can_decide = has_perm(user, Perm.DECIDE_CHANNEL_REQUEST)
     tabs = [(key, label) for key, label in TABS if key != "decide" or can_decide]
@@ -100,7 +96,7 @@ def _suggestions(user: User, audience_ids: list[str]) -> list[dict[str, Any]] | 
 
 @login_required
 def request_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.REQUEST_CHANNEL)
     suggestions = None
     if request.method == "POST" and "suggest" in request.POST:
@@ -128,7 +124,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def request_suggest(request: HttpRequest) -> HttpResponse:
     """The suggestion panel alone, for htmx when target groups are ticked."""
-    user = _user(request)
+    user = user_of(request)
     require(user, Perm.REQUEST_CHANNEL)
     context = {"suggestions": _suggestions(user, request.GET.getlist("audiences"))}
     return render(request, "registry/requests/_suggestions.html", context)
@@ -141,7 +137,7 @@ def _render_detail(
     conflict: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     context = {
         "req": req,
         "audiences": req.audiences.all(),
@@ -161,14 +157,14 @@ def _related(qs: QuerySet[ChannelRequest]) -> QuerySet[ChannelRequest]:
 @login_required
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    req = get_object_or_404(_related(requests_visible_to(_user(request))), pk=pk)
+    req = get_object_or_404(_related(requests_visible_to(user_of(request))), pk=pk)
     return _render_detail(request, req)
 
 
 @login_required
 @require_POST
 def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     # Looked up in the whole organisation: someone of the same organisation without the
     # right is refused (403); another organisation's request does not exist for them (404).
     qs = ChannelRequest.objects.filter(organisation_id=org_id(user))
