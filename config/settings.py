@@ -5,6 +5,8 @@ SOMEVAHTI_SECRET_KEY   default: generated once into var/secret_key
 SOMEVAHTI_TASKS        "embedded" (default, SQLite-backed Huey), "redis://...", or "immediate"
 SOMEVAHTI_DEBUG        "1" for development error pages
 SOMEVAHTI_ALLOWED_HOSTS comma separated; default 127.0.0.1,localhost
+SOMEVAHTI_ENCRYPTION_KEYS comma separated Fernet keys, newest first; default: generated into
+                       var/encryption_keys (``somevahti rotatekeys`` adds a new one)
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Platform tokens are encrypted with these (core.crypto); read lazily so a rotation is seen.
+ENCRYPTION_KEYS_ENV = os.environ.get("SOMEVAHTI_ENCRYPTION_KEYS", "")
+ENCRYPTION_KEYS_FILE = VAR_DIR / "encryption_keys"
 DEBUG = os.environ.get("SOMEVAHTI_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("SOMEVAHTI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
@@ -56,6 +61,7 @@ INSTALLED_APPS = [
     "somevahti.guidelines",
     "somevahti.checks",
     "somevahti.content",
+    "somevahti.publishing",
 ]
 
 MIDDLEWARE = [
@@ -199,7 +205,13 @@ SPECTACULAR_SETTINGS = {
 
 from config.tasks import make_huey  # noqa: E402
 
-HUEY = make_huey(os.environ.get("SOMEVAHTI_TASKS", "embedded"), VAR_DIR)
+# A worker silent this long while sending is taken to be gone; its delivery is looked up.
+PUBLISH_SEND_LEASE_SECONDS = int(os.environ.get("SOMEVAHTI_SEND_LEASE_SECONDS", "180"))
+HUEY = make_huey(
+    os.environ.get("SOMEVAHTI_TASKS", "embedded"),
+    VAR_DIR,
+    os.environ.get("SOMEVAHTI_TASKS_NAME", "somevahti"),
+)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SOMEVAHTI_TASKS", "immediate")
 os.environ.setdefault("SOMEVAHTI_HTTPS", "0")
+# A fixed key: parallel test workers must not race to create var/encryption_keys.
+os.environ.setdefault("SOMEVAHTI_ENCRYPTION_KEYS", "dGVzdC1rZXktZm9yLXNvbWV2YWh0aS10ZXN0cy0xMjM=")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 
 
-def make_huey(spec: str, var_dir: Path) -> Huey:
+def make_huey(spec: str, var_dir: Path, name: str = "somevahti") -> Huey:
     if spec in ("", "embedded"):
-        return SqliteHuey(name="somevahti", filename=str(var_dir / "tasks.sqlite3"), utc=True)
+        return SqliteHuey(name=name, filename=str(var_dir / "tasks.sqlite3"), utc=True)
     if spec.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(name="somevahti", url=spec, utc=True)
+        return RedisHuey(name=name, url=spec, utc=True)
     if spec == "immediate":
         # Tests: tasks run inline in the calling thread, against an in-memory store.
-        return MemoryHuey(name="somevahti", immediate=True, utc=True)
+        return MemoryHuey(name=name, immediate=True, utc=True)
     raise ValueError(f"SOMEVAHTI_TASKS: unknown task engine {spec!r}")
 
 

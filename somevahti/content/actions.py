@@ -29,6 +29,7 @@ from somevahti.content.states import EDITABLE, transition
 from somevahti.core import clock
 from somevahti.core.errors import Conflict
 from somevahti.core.models import Organisation, Unit, User
+from somevahti.publishing.tasks import wake_at
 from somevahti.registry.models import Channel
 
 S = Post.State
@@ -299,7 +300,9 @@ def schedule(actor: User, post: Post, at: dt.datetime, version: int | None = Non
         if post.state != S.SCHEDULED:
             transition(post, S.SCHEDULED)
         post.scheduled_at = at.astimezone(dt.UTC)
-        return _save(post, actor, "post.scheduled", at=post.scheduled_at.isoformat())
+        saved = _save(post, actor, "post.scheduled", at=post.scheduled_at.isoformat())
+        transaction.on_commit(lambda: wake_at(saved.scheduled_at))
+        return saved
 
 
 def unschedule(actor: User, post: Post, version: int | None = None) -> Post:

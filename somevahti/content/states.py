@@ -19,8 +19,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.APPROVED: frozenset({S.SCHEDULED, S.DRAFT, S.CANCELLED, S.PUBLISHED_MANUALLY}),
     S.SCHEDULED: frozenset({S.PUBLISHING, S.APPROVED, S.DRAFT, S.CANCELLED, S.PUBLISHED_MANUALLY}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.UNCONFIRMED}),
-    S.FAILED: frozenset({S.SCHEDULED, S.CANCELLED, S.PUBLISHED_MANUALLY}),
-    S.UNCONFIRMED: frozenset({S.PUBLISHED, S.FAILED, S.PUBLISHED_MANUALLY}),
+    # A retry sends again only the channels that failed (the engine reopens the post).
+    S.FAILED: frozenset({S.SCHEDULED, S.PUBLISHING, S.CANCELLED, S.PUBLISHED_MANUALLY}),
+    S.UNCONFIRMED: frozenset({S.PUBLISHED, S.FAILED, S.PUBLISHING, S.PUBLISHED_MANUALLY}),
     S.PUBLISHED: frozenset(),
     S.PUBLISHED_MANUALLY: frozenset(),
     S.CANCELLED: frozenset(),

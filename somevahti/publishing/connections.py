@@ -1,0 +1,111 @@
+"""Connecting channels to their platform accounts, and keeping an eye on token expiry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from somevahti.audit.actions import record
+from somevahti.connectors.base import Connected
+from somevahti.core import clock, crypto
+from somevahti.core.models import User
+from somevahti.core.permissions import has_perm
+from somevahti.core.roles import Perm
+from somevahti.publishing import notices
+from somevahti.publishing.models import Connection
+from somevahti.registry.models import Channel
+
+WARN_DAYS = (14, 3)
+
+
+def can_connect(user: User, channel: Channel) -> bool:
+    """IT holds access to every account; the channel's own editors may connect it too."""
+    if channel.organisation_id != user.organisation_id:
+        return False
+    return has_perm(user, Perm.MANAGE_ACCESS, channel.unit) or has_perm(
+        user, Perm.EDIT_CHANNEL, channel.unit
+    )
+
+
+def connect(actor: User | None, channel: Channel, connected: Connected) -> Connection:
+    """Store (or replace) the channel's credentials, encrypted; held posts then go out."""
+    if actor is not None and not can_connect(actor, channel):
+        raise PermissionDenied
+    account = connected.account
+    now = clock.now()
+    with transaction.atomic():
+        conn, created = Connection.objects.select_for_update().get_or_create(
+            channel=channel,
+            defaults={"organisation_id": channel.organisation_id, "connected_at": now},
+        )
+        conn.platform = channel.platform
+        conn.account_id = account.account_id
+        conn.account_name = account.handle
+        conn.base_url = account.base_url
+        conn.secret = crypto.encrypt_json(account.credentials)
+        conn.expires_at = connected.expires_at
+        conn.status = Connection.Status.OK
+        conn.status_reason = ""
+        conn.status_changed_at = now
+        conn.warned_days = []
+        conn.connected_by = actor
+        conn.connected_at = now
+        conn.last_checked_at = now
+        conn.save()
+        record(
+            actor,
+            "connection.connected",
+            channel,
+            data={
+                "account": account.handle or account.account_id,
+                "expires_at": connected.expires_at.isoformat() if connected.expires_at else None,
+            },
+        )
+    return conn
+
+
+def disconnect(actor: User, channel: Channel) -> None:
+    if not can_connect(actor, channel):
+        raise PermissionDenied
+    with transaction.atomic():
+        conn = Connection.objects.select_for_update().filter(channel=channel).first()
+        if conn is None:
+            return
+        conn.status = Connection.Status.DISCONNECTED
+        conn.secret = ""  # nothing kept that could still publish
+        conn.status_reason = _("Disconnected by %(name)s.") % {"name": actor.get_full_name()}
+        conn.status_changed_at = clock.now()
+        conn.save()
+        record(actor, "connection.disconnected", channel)
+
+
+def check_expiry() -> dict[str, Any]:
+    """Warn 14 and 3 days before expiry (once each); at expiry stop the channel's queue."""
+    now = clock.now()
+    warned = expired = 0
+    live = Connection.objects.filter(
+        status=Connection.Status.OK, expires_at__isnull=False
+    ).select_related("channel__unit")
+    for conn in live:
+        assert conn.expires_at is not None
+        if conn.expires_at <= now:
+            if Connection.objects.filter(pk=conn.pk, status=Connection.Status.OK).update(
+                status=Connection.Status.EXPIRED,
+                status_reason=_("The access token expired."),
+                status_changed_at=now,
+            ):
+                record(None, "connection.lost", conn.channel, data={"kind": "token_expired"})
+                notices.connection_lost(conn, "token_expired")
+                expired += 1
+            continue
+        days_left = (conn.expires_at - now).total_seconds() / 86400
+        due = [d for d in WARN_DAYS if days_left <= d and d not in conn.warned_days]
+        if due:
+            conn.warned_days = sorted({*conn.warned_days, *due}, reverse=True)
+            conn.save(update_fields=["warned_days"])
+            notices.connection_expiring(conn, max(1, int(days_left + 0.999)))
+            warned += 1
+    return {"warned": warned, "expired": expired}
