@@ -5,11 +5,14 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from somevahti.core.views import healthz
+from somevahti.publishing.views import oauth_callback
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("somevahti.api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Registered with the platforms as is: no language prefix.
+    path("oauth/callback/", oauth_callback, name="publishing_oauth_callback"),
 ]
 urlpatterns += i18n_patterns(
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -20,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("audit/", include("somevahti.audit.urls")),
     path("content/", include("somevahti.content.urls")),
     path("checks/", include("somevahti.checks.urls")),
+    path("publishing/", include("somevahti.publishing.views")),
     path("", include("somevahti.core.urls")),
     prefix_default_language=True,
 )

@@ -9,10 +9,19 @@ from somevahti.checks import api as checks_api
 from somevahti.content import api as content_api
 from somevahti.core import api as core_api
 from somevahti.guidelines import api as guidelines_api
+from somevahti.publishing import api as publishing_api
 from somevahti.registry import api as registry_api
 
 router = DefaultRouter()
-for module in (core_api, registry_api, guidelines_api, audit_api, checks_api, content_api):
+for module in (
+    core_api,
+    registry_api,
+    guidelines_api,
+    audit_api,
+    checks_api,
+    content_api,
+    publishing_api,
+):
     module.register(router)
 
 urlpatterns = [

@@ -43,6 +43,7 @@ from somevahti.core.forms import add_form_errors
 from somevahti.core.models import User
 from somevahti.core.permissions import require, user_of
 from somevahti.core.roles import Perm
+from somevahti.publishing.queries import delivery_rows
 from somevahti.registry.models import Channel
 
 S = Post.State
@@ -232,6 +233,7 @@ def _actions_for(user: User, post: Post) -> dict[str, bool]:
         "cancel": can_move(post.state, S.CANCELLED)
         and (scheduler if post.state in (S.SCHEDULED, S.FAILED) else rules.can_edit(user, post)),
         "comment": own or reviewer,
+        "deliver": scheduler,
     }
 
 
@@ -254,6 +256,7 @@ def render_detail(
             check_post(user, post), lambda c, r: rules.can_override(user, c, r, post.unit)
         ),
         "comments": post.comments.select_related("author"),
+        "deliveries": delivery_rows(post),
         "history": events_for(user, post)[:100],
         "review_form": ReviewForm(initial={"version": post.version}),
         "schedule_form": ScheduleForm(

@@ -1,18 +1,22 @@
 """A separate installation for tests and the burst benchmark that run real worker
-processes: ``python -m somevahti.publishing.tests.killrig seed|report`` with the
+processes: ``python -m somevahti.publishing.tests.killrig seed|progress|report`` with the
 environment (DATABASE_URL, SOMEVAHTI_VAR_DIR, ...) chosen by the caller.
 
-``seed N CHANNELS SECONDS``: an organisation with CHANNELS connected channels and N approved
-posts scheduled evenly over the next SECONDS. ``report``: JSON with every post's state and
-every delivery's key and state, for the caller to compare with the double's call log.
+``seed N CHANNELS SECONDS [--lead S] [--wakeups W]``: an organisation with CHANNELS
+connected channels and N approved posts scheduled evenly over SECONDS, starting LEAD seconds
+from now (time for the caller to start its workers). W wake-ups are queued evenly over the
+same span; ``--wakeups 0`` queues one per post at its own time, as scheduling a post does.
+``progress``: JSON counts of posts per state (cheap, for polling). ``report``: JSON with
+every post's state and every delivery's key and state, for the caller to compare with the
+double's call log.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
-import sys
 import uuid
 
 
@@ -23,13 +27,17 @@ def _setup() -> None:
     django.setup()
 
 
-def seed(n: int, channels: int, seconds: float, wakeups: int = 4) -> None:
+def seed(n: int, channels: int, seconds: float, wakeups: int = 4, lead: float = 0.0) -> None:
+    from django.conf import settings
+    from huey.storage import SqliteStorage
+
     from somevahti.connectors.base import Account, Connected
     from somevahti.content.models import Post, PostVariant
     from somevahti.core import clock
     from somevahti.core.actions import create_organisation
     from somevahti.core.models import User
     from somevahti.publishing.connections import connect
+    from somevahti.publishing.tasks import publish_due
     from somevahti.registry.models import Channel
 
     tag = uuid.uuid4().hex[:6]
@@ -44,31 +52,51 @@ def seed(n: int, channels: int, seconds: float, wakeups: int = 4) -> None:
         account = Account("bluesky", account_id=f"did:rig:{ch.pk}", handle=ch.name)
         connect(None, ch, Connected(account))
     now = clock.now()
+    start = now + dt.timedelta(seconds=lead)
+    times = [start + dt.timedelta(seconds=seconds * i / max(1, n)) for i in range(n)]
     posts = Post.objects.bulk_create(
-        Post(
-            organisation=org,
-            unit=unit,
-            author=author,
-            approved_by=author,
-            title=f"Julkaisu {i}",
-            body=f"Julkaisu numero {i}",
-            state=Post.State.SCHEDULED,
-            scheduled_at=now + dt.timedelta(seconds=seconds * i / max(1, n)),
-            created_at=now,
-            updated_at=now,
-        )
-        for i in range(n)
+        (
+            Post(
+                organisation=org,
+                unit=unit,
+                author=author,
+                approved_by=author,
+                title=f"Julkaisu {i}",
+                body=f"Julkaisu numero {i}",
+                state=Post.State.SCHEDULED,
+                scheduled_at=at,
+                created_at=now,
+                updated_at=now,
+            )
+            for i, at in enumerate(times)
+        ),
+        batch_size=1000,
     )
     PostVariant.objects.bulk_create(
-        PostVariant(post=p, channel=chans[i % channels]) for i, p in enumerate(posts)
+        (PostVariant(post=p, channel=chans[i % channels]) for i, p in enumerate(posts)),
+        batch_size=1000,
     )
-    # Wake the workers as scheduling would (one wake-up per post time is not needed: each
-    # wake-up sends until nothing is due).
-    from somevahti.publishing.tasks import publish_due
+    # Wake the workers as scheduling would; each wake-up sends until nothing is due.
+    if wakeups <= 0:
+        etas = sorted(set(times))
+    else:
+        etas = [start + dt.timedelta(seconds=seconds * i / wakeups) for i in range(wakeups)]
+    storage = settings.HUEY.storage
+    if isinstance(storage, SqliteStorage):
+        # The rig only: 10,000 wake-ups with an fsync each would take half a minute.
+        storage.conn.execute("pragma synchronous=off")
+    for eta in etas:
+        publish_due.schedule(eta=eta)
+    info = {"organisation": org.pk, "posts": len(posts), "wakeups": len(etas)}
+    print(json.dumps(info | {"start": start.isoformat(), "seeded_at": now.isoformat()}))
 
-    for i in range(wakeups):
-        publish_due.schedule(eta=now + dt.timedelta(seconds=seconds * i / max(1, wakeups)))
-    print(json.dumps({"organisation": org.pk, "posts": len(posts), "start": now.isoformat()}))
+
+def progress() -> None:
+    from django.db.models import Count
+
+    from somevahti.content.models import Post
+
+    print(json.dumps(dict(Post.objects.values_list("state").annotate(n=Count("pk")))))
 
 
 def report() -> None:
@@ -89,8 +117,17 @@ def report() -> None:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=("seed", "progress", "report"))
+    parser.add_argument("args", nargs="*", type=float, help="seed: N CHANNELS SECONDS")
+    parser.add_argument("--wakeups", type=int, default=4)
+    parser.add_argument("--lead", type=float, default=0.0)
+    opts = parser.parse_args()
     _setup()
-    if sys.argv[1] == "seed":
-        seed(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    if opts.command == "seed":
+        n, channels, seconds = opts.args
+        seed(int(n), int(channels), seconds, opts.wakeups, opts.lead)
+    elif opts.command == "progress":
+        progress()
     else:
         report()
