@@ -171,3 +171,17 @@ def test_delivery_record_exports_every_attempt_as_csv(
     body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
     lines = body.strip().splitlines()
     assert len(lines) == 2 and post.title in lines[1] and "Kirjaston Bluesky" in lines[1]
+
+
+def test_calendar_shows_the_published_post_with_its_platform_link(
+    town: Town, fake: RecordingConnector, connected: Callable[..., Channel]
+) -> None:
+    post = scheduled(town, connected())
+    with clock.frozen(LATER):
+        engine.run()
+    url = fresh(post).published_url
+    page = web(town.users[Role.CHANNEL_OWNER]).get(
+        reverse("content:calendar") + f"?date={SCHEDULE_AT.date().isoformat()}"
+    )
+    html = page.content.decode()
+    assert f'id="entry-{post.pk}"' in html and f'href="{url}"' in html
