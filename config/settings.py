@@ -5,6 +5,7 @@ SOMEVAHTI_SECRET_KEY   default: generated once into var/secret_key
 SOMEVAHTI_TASKS        "embedded" (default, SQLite-backed Huey), "redis://...", or "immediate"
 SOMEVAHTI_DEBUG        "1" for development error pages
 SOMEVAHTI_ALLOWED_HOSTS comma separated; default 127.0.0.1,localhost
+SOMEVAHTI_PUBLIC_URL   the site's public address, for platforms that fetch media by URL
 SOMEVAHTI_ENCRYPTION_KEYS comma separated Fernet keys, newest first; default: generated into
                        var/encryption_keys (``somevahti rotatekeys`` adds a new one)
 """
@@ -205,6 +206,8 @@ SPECTACULAR_SETTINGS = {
 
 from config.tasks import make_huey  # noqa: E402
 
+# The site's public address (https://...), needed by platforms that fetch media by URL.
+PUBLIC_URL = os.environ.get("SOMEVAHTI_PUBLIC_URL", "")
 # A worker silent this long while sending is taken to be gone; its delivery is looked up.
 PUBLISH_SEND_LEASE_SECONDS = int(os.environ.get("SOMEVAHTI_SEND_LEASE_SECONDS", "180"))
 HUEY = make_huey(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     # Registered with the platforms as is: no language prefix.
     path("oauth/callback/", oauth_callback, name="publishing_oauth_callback"),
+    path("media/", include("somevahti.publishing.media_links")),
 ]
 urlpatterns += i18n_patterns(
     path("login/", auth_views.LoginView.as_view(), name="login"),

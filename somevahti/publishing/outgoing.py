@@ -9,6 +9,7 @@ from django.conf import settings
 
 from somevahti.connectors.base import Account, Connector, OutgoingMedia, OutgoingPost
 from somevahti.core import crypto
+from somevahti.publishing.media_links import signed_url
 from somevahti.publishing.models import Connection, Delivery
 
 
@@ -36,6 +37,7 @@ def outgoing_for(delivery: Delivery) -> OutgoingPost:
             alt_text=m.alt_text,
             captions_path=_path(m.captions),
             size=m.size,
+            url=signed_url(m),
         )
         for m in post.media.all()
     )

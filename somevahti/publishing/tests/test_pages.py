@@ -185,3 +185,32 @@ def test_calendar_shows_the_published_post_with_its_platform_link(
     )
     html = page.content.decode()
     assert f'id="entry-{post.pk}"' in html and f'href="{url}"' in html
+
+
+def test_media_link_for_platforms_works_only_while_the_post_is_out(
+    town: Town, settings: object, tmp_path: object, connected: Callable[..., Channel]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from somevahti.content import actions
+    from somevahti.content.tests.builders import draft
+    from somevahti.publishing.media_links import signed_url
+
+    settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+    settings.PUBLIC_URL = "https://somevahti.example.fi"  # type: ignore[attr-defined]
+    post = draft(town, connected("instagram"))
+    jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 64
+    media = actions.add_media(
+        town.users[Role.CONTENT_PRODUCER],
+        post,
+        SimpleUploadedFile("a.jpg", jpeg, content_type="image/jpeg"),
+        "Lukusali",
+    )
+    url = signed_url(media)
+    assert url.startswith("https://somevahti.example.fi/media/m/")
+    path = url.removeprefix("https://somevahti.example.fi")
+    assert Client().get(path).status_code == 404  # a draft is not public
+    Post.objects.filter(pk=post.pk).update(state=S.PUBLISHING)
+    response = Client().get(path)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == jpeg  # type: ignore[attr-defined]
+    assert Client().get(path[:-3] + "xyz").status_code == 404
