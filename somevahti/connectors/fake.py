@@ -8,7 +8,8 @@ benchmark count deliveries per idempotency key from outside the workers.
 Options: ``latency`` (seconds, uniform 0..2×), ``transient`` (share of calls answered 503
 before they are recorded), ``seed``. Markers in the text steer one post:
 ``[[hang-before]]`` sleeps before the platform sees the call, ``[[hang-after]]`` after it
-(the response is lost), ``[[reject]]``, ``[[expired]]`` and ``[[transient]]`` raise.
+(the response is lost), ``[[reject]]``, ``[[expired]]`` and ``[[transient]]`` raise,
+``[[captions-fail]]`` publishes with a warning as YouTube's connector does.
 """
 
 from __future__ import annotations
@@ -107,7 +108,10 @@ class RecordingConnector(Connector):
         )
         if "[[hang-after]]" in text:
             time.sleep(HANG_SECONDS)
-        return Delivery(platform_id, f"https://fake.invalid/{platform_id}", {"id": platform_id})
+        response: dict[str, Any] = {"id": platform_id}
+        if "[[captions-fail]]" in text:
+            response["warnings"] = ["captions_failed"]
+        return Delivery(platform_id, f"https://fake.invalid/{platform_id}", response)
 
     def lookup(self, account: Account, post: OutgoingPost, idempotency_key: str) -> Delivery | None:
         for row in self.calls(idempotency_key):

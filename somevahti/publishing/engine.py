@@ -285,6 +285,8 @@ def _finish(delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome, toke
         if outcome.result == R.AUTH:
             assert isinstance(outcome.error, AuthExpired)
             _connection_lost(delivery.channel.connection, outcome.error)
+        if outcome.sent is not None and outcome.sent.response.get("warnings"):
+            notices.delivery_warning(delivery, list(outcome.sent.response["warnings"]))
         if outcome.state == D.FAILED:
             notices.delivery_failed(delivery)
         elif outcome.state == D.UNCONFIRMED:

@@ -26,6 +26,10 @@ def explain(kind: str) -> str:
         "content_rejected": _("The platform refused the post."),
         "channel_closed": _("The channel has been closed, so nothing is sent there."),
         "timeout": _("The platform did not answer in time; the post may have gone through."),
+        "captions_failed": _(
+            "The video is published, but its captions could not be attached. "
+            "Add them on the platform."
+        ),
         "unknown": _("We could not tell whether the post went through. Check it on the platform."),
     }
     return messages.get(kind, messages["unknown"])

@@ -55,6 +55,22 @@ def delivery_unconfirmed(delivery: Delivery) -> None:
         )
 
 
+def delivery_warning(delivery: Delivery, warnings: list[str]) -> None:
+    for person in _owners(delivery):
+        notify(
+            person,
+            lambda d=delivery: (
+                _("“%(post)s” on %(channel)s: %(why)s")
+                % {
+                    "post": d.post.title,
+                    "channel": d.channel.name,
+                    "why": " ".join(explain(w) for w in warnings),
+                }
+            ),
+            url_for(person, "content:post_detail", delivery.post_id),
+        )
+
+
 def connection_lost(conn: Connection, kind: str) -> None:
     for person in _it_and_owners(conn):
         notify(

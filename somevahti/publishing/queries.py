@@ -35,6 +35,15 @@ class DeliveryRow:
     explanation: str
     held_reason: str
     attempts: list[DeliveryAttempt]
+    warnings: list[str]
+
+
+def warnings_of(attempts: list[DeliveryAttempt]) -> list[str]:
+    """Things that went wrong beside a successful publish (e.g. captions not attached)."""
+    done = [a for a in attempts if a.result in ("published", "found")]
+    if not done:
+        return []
+    return [explain(w) for w in done[-1].response.get("warnings", [])]
 
 
 def held_reason(d: Delivery) -> str:
@@ -55,12 +64,9 @@ def delivery_rows(post: Post) -> list[DeliveryRow]:
         .select_related("channel__connection")
         .prefetch_related(Prefetch("attempts_log", DeliveryAttempt.objects.order_by("started_at")))
     )
-    return [
-        DeliveryRow(
-            d,
-            explain(d.error_kind) if d.error_kind else "",
-            held_reason(d),
-            list(d.attempts_log.all()),
-        )
-        for d in qs
-    ]
+    rows = []
+    for d in qs:
+        attempts = list(d.attempts_log.all())
+        why = explain(d.error_kind) if d.error_kind else ""
+        rows.append(DeliveryRow(d, why, held_reason(d), attempts, warnings_of(attempts)))
+    return rows

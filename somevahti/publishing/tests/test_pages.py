@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from conftest import Town
@@ -24,6 +25,12 @@ from somevahti.registry.models import Channel
 S = Post.State
 D = Delivery.State
 LATER = SCHEDULE_AT + dt.timedelta(seconds=1)
+
+
+def en(name: str, *args: object) -> str:
+    """Pages in English, so the assertions read the same whatever the default language."""
+    with translation.override("en"):
+        return reverse(name, args=args)
 
 
 def web(user: User) -> Client:
@@ -57,8 +64,8 @@ def test_owner_retries_a_refused_delivery_with_a_new_key(
         engine.run()
     d = Delivery.objects.get(post=post)
     old_key = d.idempotency_key
-    page = web(town.users[Role.CHANNEL_OWNER]).get(reverse("content:post_detail", args=[post.pk]))
-    assert "Try again" in page.content.decode() or "Yritä uudelleen" in page.content.decode()
+    page = web(town.users[Role.CHANNEL_OWNER]).get(en("content:post_detail", post.pk))
+    assert "Try again" in page.content.decode()
     # A producer without rights on the channel may not retry.
     denied = web(town.users[Role.CONTENT_PRODUCER]).post(
         reverse("publishing:delivery_act", args=[d.pk, "retry"])
@@ -214,3 +221,19 @@ def test_media_link_for_platforms_works_only_while_the_post_is_out(
     response = Client().get(path)
     assert response.status_code == 200 and b"".join(response.streaming_content) == jpeg  # type: ignore[attr-defined]
     assert Client().get(path[:-3] + "xyz").status_code == 404
+
+
+def test_published_with_a_warning_tells_the_owner_what_is_missing(
+    town: Town, fake: RecordingConnector, connected: Callable[..., Channel]
+) -> None:
+    from somevahti.core.models import Notification
+
+    post = scheduled(town, connected("youtube"), body="Video [[captions-fail]]")
+    owner = town.users[Role.CHANNEL_OWNER]
+    before = Notification.objects.filter(user=owner).count()
+    with clock.frozen(LATER):
+        engine.run()
+    assert fresh(post).state == S.PUBLISHED
+    page = web(owner).get(en("content:post_detail", post.pk))
+    assert "captions could not be attached" in page.content.decode()
+    assert Notification.objects.filter(user=owner).count() == before + 1
