@@ -3,6 +3,7 @@ size limit, so a file a platform would refuse is refused at upload with the limi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -117,16 +118,34 @@ def validate_upload(upload: UploadedFile, platforms: Iterable[str]) -> tuple[str
     return kind, content_type
 
 
-def validate_captions(upload: UploadedFile) -> None:
-    """SRT or WebVTT, recognised by their first cue line."""
+# A cue's timing line: "00:00:01,000 --> 00:00:04,000" (SRT) or "00:01.000 --> 00:04.000"
+# (WebVTT, hours optional). Only the first cue is looked at.
+_TIMING = re.compile(r"(?:\d+:)?\d{2}:\d{2}[,.]\d{3}[ \t]+-->[ \t]+(?:\d+:)?\d{2}:\d{2}[,.]\d{3}")
+_VTT_HEADER = re.compile(r"WEBVTT(?:[ \t]|\r?\n|$)")
+
+
+def validate_captions(upload: UploadedFile) -> str:
+    """``"srt"`` or ``"vtt"`` for a captions file; else a ValidationError on ``captions``. A WebVTT
+    file starts with its header; an SRT file with a cue number and a timing line."""
     if (upload.size or 0) > CAPTIONS_MAX:
         raise ValidationError({"captions": _("A captions file may be at most 1 MB.")})
     upload.seek(0)
-    head = upload.read(2048).decode("utf-8-sig", errors="replace").lstrip()
+    raw = upload.read(2048)
     upload.seek(0)
-    if head.startswith("WEBVTT") or "-->" in head.split("\n\n", 1)[0]:
-        return
+    # Subtitles made in Finland are often Windows-1252; a binary file has NUL bytes.
+    head = "" if b"\0" in raw else raw.decode("utf-8-sig", errors="replace").lstrip()
+    if _VTT_HEADER.match(head):
+        return "vtt"
+    lines = head.replace("\r\n", "\n").split("\n", 2)
+    if len(lines) >= 2 and lines[0].strip().isdigit() and _TIMING.match(lines[1].strip()):
+        return "srt"
     raise ValidationError({"captions": _("Upload the captions as an SRT or WebVTT file.")})
+
+
+def captions_name(name: str, kind: str) -> str:
+    """The stored file's name with the extension of its real format."""
+    stem = (name or "captions").rsplit("/", 1)[-1].rsplit(".", 1)[0] or "captions"
+    return f"{stem[:80]}.{kind}"
 
 
 PLATFORM_NAMES = {
