@@ -204,8 +204,11 @@ def live_check(request: HttpRequest) -> HttpResponse:
     results = []
     for n, channel in enumerate(channels):
         text = request.POST.get(f"{VARIANT_PREFIX}{channel.pk}", "") or body
+        if channel.pk is None:
+            # An unsaved stand-in gets its own negative id; setting only ``channel_id``
+            # would drop the cached channel and make Django look it up (and fail).
+            channel.pk = -1 - n
         variant = PostVariant(channel=channel, body=text)
-        variant.channel_id = channel.pk or -n
         results.append(check_text(user, 0, variant, text, []))
     rows = _rows(results, lambda c, r: False)
     return render(request, "content/_findings.html", {"groups": rows, "live": True})

@@ -79,6 +79,13 @@ def test_live_check_lists_findings_per_channel(town: Town) -> None:
     assert sky.name in html
 
 
+def test_live_check_without_a_channel_still_checks_the_text(town: Town) -> None:
+    client = web(town.users[Role.CONTENT_PRODUCER])
+    response = client.post(reverse("content:check"), {"body": HETU_TEXT}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'data-rule="privacy.hetu"' in response.content.decode()
+
+
 def test_stale_edit_is_409_and_keeps_the_saved_text(town: Town) -> None:
     ch = channel(town)
     post = draft(town, ch)
