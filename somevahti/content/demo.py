@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from somevahti.content import actions, tips
+from somevahti.content import actions, media_actions, tips
 from somevahti.content.models import ContentTag, WeeklySlot
 from somevahti.content.programme import monday_of, occurrence_at, occurrences
 from somevahti.content.programme_actions import generate_rota, set_rota_members
@@ -164,7 +164,7 @@ def _posts_now(
             "tags": [tags["Ihmiset kasvoineen"]],
         },
     )
-    actions.add_media(
+    media_actions.add_media(
         producer,
         face,
         _photo("eero-lastenosastolla.jpg"),

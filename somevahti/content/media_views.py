@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from somevahti.content import actions, rules
+from somevahti.content import media_actions, rules
 from somevahti.content.forms import MediaForm, PostForm, initial_for
 from somevahti.content.models import Post, PostMedia
 from somevahti.content.queries import posts_visible_to
@@ -89,7 +89,7 @@ def media_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = MediaForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            actions.add_media(
+            media_actions.add_media(
                 user,
                 post,
                 form.cleaned_data["file"],
@@ -176,7 +176,7 @@ def _apply(user: User, post: Post, item: PostMedia, verb: str, data: dict[str, A
     """Run the verb's action; returns the success message."""
     version = data.get("version")
     if verb == "details":
-        actions.update_media(
+        media_actions.update_media(
             user,
             post,
             item,
@@ -186,9 +186,9 @@ def _apply(user: User, post: Post, item: PostMedia, verb: str, data: dict[str, A
         )
         return _("The changes were saved.")
     if verb == "replace":
-        actions.replace_media(user, post, item, data["file"], data["alt_text"], version)
+        media_actions.replace_media(user, post, item, data["file"], data["alt_text"], version)
         return _("The file was replaced.")
-    actions.remove_media(user, post, item, version)
+    media_actions.remove_media(user, post, item, version)
     return _("The file was removed from the post.")
 
 

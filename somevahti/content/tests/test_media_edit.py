@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import Town
 from somevahti.audit.models import AuditEvent
-from somevahti.content import actions
+from somevahti.content import actions, media_actions
 from somevahti.content.models import Post, PostMedia, get_media_storage
 from somevahti.content.tests.builders import FUTURE, approved, channel, draft, fresh
 from somevahti.core import clock
@@ -39,11 +39,11 @@ def upload(name: str, content: bytes, content_type: str = "") -> SimpleUploadedF
 
 
 def with_image(post: Post, alt: str = "Lapsia lukemassa") -> PostMedia:
-    return actions.add_media(post.author, post, upload("kuva.jpg", JPEG), alt)
+    return media_actions.add_media(post.author, post, upload("kuva.jpg", JPEG), alt)
 
 
 def with_video(post: Post) -> PostMedia:
-    return actions.add_media(post.author, post, upload("video.mp4", MP4))
+    return media_actions.add_media(post.author, post, upload("video.mp4", MP4))
 
 
 def stored(name: str) -> bool:
@@ -61,13 +61,13 @@ def test_removing_deletes_the_row_and_the_files_after_commit(
 ) -> None:
     post = draft(town, channel(town))
     video = with_video(post)
-    actions.update_media(post.author, post, video, captions=upload("t.srt", SRT))
+    media_actions.update_media(post.author, post, video, captions=upload("t.srt", SRT))
     video.refresh_from_db()
     names = (video.file.name, video.captions.name)
     assert all(stored(n) for n in names)
     version = fresh(post).version
     with django_capture_on_commit_callbacks(execute=True):
-        actions.remove_media(post.author, post, video, version)
+        media_actions.remove_media(post.author, post, video, version)
     assert not PostMedia.objects.filter(pk=video.pk).exists()
     assert not any(stored(n) for n in names)
     event = last_event(post)
@@ -84,7 +84,7 @@ def test_editing_media_of_a_scheduled_post_voids_its_approval(town: Town) -> Non
     image = with_image(post)
     with clock.frozen(NOW):
         actions.schedule(town.users[Role.CHANNEL_OWNER], post, FUTURE)
-    actions.update_media(post.author, post, image, alt_text="Satutuokio lastenosastolla")
+    media_actions.update_media(post.author, post, image, alt_text="Satutuokio lastenosastolla")
     post = fresh(post)
     assert (post.state, post.approved_by, post.approved_at, post.scheduled_at) == (
         S.DRAFT,
@@ -102,7 +102,7 @@ def test_saving_unchanged_details_keeps_the_approval(town: Town) -> None:
     post = approved(town, channel(town))
     image = with_image(post, "Kuvaus")
     version = fresh(post).version
-    actions.update_media(post.author, post, image, alt_text=" Kuvaus ", version=version)
+    media_actions.update_media(post.author, post, image, alt_text=" Kuvaus ", version=version)
     assert (fresh(post).state, fresh(post).version) == (S.APPROVED, version)
 
 
@@ -113,7 +113,7 @@ def test_replacing_keeps_the_alt_text_unless_a_new_one_is_given(
     image = with_image(post, "Lapsia lukemassa")
     old = image.file.name
     with django_capture_on_commit_callbacks(execute=True):
-        actions.replace_media(post.author, post, image, upload("uusi.png", PNG))
+        media_actions.replace_media(post.author, post, image, upload("uusi.png", PNG))
     image.refresh_from_db()
     assert (image.content_type, image.alt_text) == ("image/png", "Lapsia lukemassa")
     assert stored(image.file.name) and not stored(old)
@@ -123,7 +123,9 @@ def test_replacing_keeps_the_alt_text_unless_a_new_one_is_given(
     assert event.verb == "post.media_replaced" and event.data["alt_text_changed"] is False
     assert fresh(post).state == S.DRAFT and event.data["previous"] == S.APPROVED
 
-    actions.replace_media(post.author, post, image, upload("k.jpg", JPEG), "Aikuisia lukemassa")
+    media_actions.replace_media(
+        post.author, post, image, upload("k.jpg", JPEG), "Aikuisia lukemassa"
+    )
     image.refresh_from_db()
     assert image.alt_text == "Aikuisia lukemassa"
     assert last_event(post).data["alt_text_changed"] is True
@@ -137,10 +139,10 @@ def test_a_refused_replacement_keeps_the_old_file(
     version = fresh(post).version
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(ValidationError) as refused:
-            actions.replace_media(post.author, post, image, upload("k.png", PNG), "", version)
+            media_actions.replace_media(post.author, post, image, upload("k.png", PNG), "", version)
     assert "Instagram" in refused.value.message_dict["file"][0]
     with pytest.raises(ValidationError) as kind:
-        actions.replace_media(post.author, post, image, upload("v.mp4", MP4), "", version)
+        media_actions.replace_media(post.author, post, image, upload("v.mp4", MP4), "", version)
     assert "file" in kind.value.message_dict
     assert callbacks == []
     item = PostMedia.objects.get(pk=image.pk)
@@ -156,10 +158,10 @@ def test_captions_are_stored_under_their_real_format(
 ) -> None:
     post = draft(town, channel(town, "youtube"))
     video = with_video(post)
-    actions.update_media(post.author, post, video, captions=upload("vanha.vtt", VTT))
+    media_actions.update_media(post.author, post, video, captions=upload("vanha.vtt", VTT))
     first = PostMedia.objects.get(pk=video.pk).captions.name
     with django_capture_on_commit_callbacks(execute=True):
-        actions.update_media(post.author, post, video, captions=upload(name, content))
+        media_actions.update_media(post.author, post, video, captions=upload(name, content))
     item = PostMedia.objects.get(pk=video.pk)
     assert item.captions.name.endswith(f".{ext}") and stored(item.captions.name)
     assert not stored(first)
@@ -179,7 +181,7 @@ def test_a_file_that_is_not_captions_is_refused_on_the_captions_field(
     post = draft(town, channel(town, "youtube"))
     video = with_video(post)
     with pytest.raises(ValidationError) as refused:
-        actions.update_media(post.author, post, video, captions=upload("t.srt", content))
+        media_actions.update_media(post.author, post, video, captions=upload("t.srt", content))
     assert list(refused.value.message_dict) == ["captions"]
     assert not PostMedia.objects.get(pk=video.pk).captions
 
@@ -188,7 +190,7 @@ def test_captions_on_an_image_are_refused(town: Town) -> None:
     post = draft(town, channel(town))
     image = with_image(post)
     with pytest.raises(ValidationError) as refused:
-        actions.update_media(post.author, post, image, captions=upload("t.srt", SRT))
+        media_actions.update_media(post.author, post, image, captions=upload("t.srt", SRT))
     assert list(refused.value.message_dict) == ["captions"]
 
 
@@ -198,11 +200,11 @@ def test_another_units_producer_may_not_touch_the_media(town: Town) -> None:
     elsewhere = f.user(town.org, (Role.CONTENT_PRODUCER, town.other_sector))
     version = fresh(post).version
     with pytest.raises(PermissionDenied):
-        actions.remove_media(elsewhere, post, image, version)
+        media_actions.remove_media(elsewhere, post, image, version)
     with pytest.raises(PermissionDenied):
-        actions.update_media(elsewhere, post, image, alt_text="Muuta", version=version)
+        media_actions.update_media(elsewhere, post, image, alt_text="Muuta", version=version)
     with pytest.raises(PermissionDenied):
-        actions.replace_media(elsewhere, post, image, upload("k.jpg", JPEG), "", version)
+        media_actions.replace_media(elsewhere, post, image, upload("k.jpg", JPEG), "", version)
     assert (fresh(post).state, fresh(post).version) == (S.APPROVED, version)
     assert PostMedia.objects.get(pk=image.pk).alt_text == "Lapsia lukemassa"
 
@@ -211,11 +213,11 @@ def test_a_stale_version_changes_nothing(town: Town) -> None:
     post = draft(town, channel(town))
     image = with_image(post)
     stale = fresh(post).version
-    actions.update_media(post.author, post, image, alt_text="Ensimmäinen", version=stale)
+    media_actions.update_media(post.author, post, image, alt_text="Ensimmäinen", version=stale)
     with pytest.raises(Conflict):
-        actions.update_media(post.author, post, image, alt_text="Toinen", version=stale)
+        media_actions.update_media(post.author, post, image, alt_text="Toinen", version=stale)
     with pytest.raises(Conflict):
-        actions.remove_media(post.author, post, image, stale)
+        media_actions.remove_media(post.author, post, image, stale)
     assert PostMedia.objects.get(pk=image.pk).alt_text == "Ensimmäinen"
 
 
@@ -225,6 +227,6 @@ def test_media_of_a_finished_post_stay_as_they_are(town: Town) -> None:
     owner = town.users[Role.CHANNEL_OWNER]
     actions.mark_published_manually(owner, post, "https://example.test/julkaisu/1")
     with pytest.raises(Conflict):
-        actions.remove_media(post.author, post, image)
+        media_actions.remove_media(post.author, post, image)
     assert PostMedia.objects.filter(pk=image.pk).exists()
     assert fresh(post).state == S.PUBLISHED_MANUALLY

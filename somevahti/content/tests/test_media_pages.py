@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from conftest import Town
 from somevahti.audit.labels import VERB_LABELS
-from somevahti.content import actions
+from somevahti.content import actions, media_actions
 from somevahti.content.models import Post, PostMedia, get_media_storage
 from somevahti.content.tests.builders import approved, channel, draft, fresh
 from somevahti.core.models import User
@@ -48,7 +48,7 @@ def in_finnish(msgid: str | Promise) -> str:
 
 def image_post(town: Town, *, state: str = "draft") -> tuple[Post, PostMedia]:
     post = approved(town, channel(town)) if state == "approved" else draft(town, channel(town))
-    image = actions.add_media(
+    image = media_actions.add_media(
         post.author, post, SimpleUploadedFile("k.jpg", JPEG), "Lapsia lukemassa"
     )
     return fresh(post), image
@@ -56,7 +56,7 @@ def image_post(town: Town, *, state: str = "draft") -> tuple[Post, PostMedia]:
 
 def video_post(town: Town) -> tuple[Post, PostMedia]:
     post = draft(town, channel(town, "youtube"))
-    video = actions.add_media(post.author, post, SimpleUploadedFile("v.mp4", MP4))
+    video = media_actions.add_media(post.author, post, SimpleUploadedFile("v.mp4", MP4))
     return fresh(post), video
 
 
@@ -153,7 +153,7 @@ def test_a_producer_who_is_not_the_author_gets_403(town: Town) -> None:
     author and the reviewers may change it."""
     writer = town.users[Role.CONTENT_PRODUCER]
     post = actions.create_post(writer, town.subunit, {"title": "Satu", "body": "Satutunti."})
-    image = actions.add_media(writer, post, SimpleUploadedFile("k.jpg", JPEG), "Kuvaus")
+    image = media_actions.add_media(writer, post, SimpleUploadedFile("k.jpg", JPEG), "Kuvaus")
     post = fresh(post)
     library_producer = f.user(town.org, (Role.CONTENT_PRODUCER, town.unit))
     client = web(library_producer)

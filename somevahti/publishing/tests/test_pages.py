@@ -199,7 +199,7 @@ def test_media_link_for_platforms_works_only_while_the_post_is_out(
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from somevahti.content import actions
+    from somevahti.content import media_actions
     from somevahti.content.tests.builders import draft
     from somevahti.publishing.media_links import signed_url
 
@@ -207,7 +207,7 @@ def test_media_link_for_platforms_works_only_while_the_post_is_out(
     settings.PUBLIC_URL = "https://somevahti.example.fi"  # type: ignore[attr-defined]
     post = draft(town, connected("instagram"))
     jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 64
-    media = actions.add_media(
+    media = media_actions.add_media(
         town.users[Role.CONTENT_PRODUCER],
         post,
         SimpleUploadedFile("a.jpg", jpeg, content_type="image/jpeg"),
