@@ -133,7 +133,18 @@ class Connector(ABC):
     def authorize_url(self, app: OAuthApp, state: str) -> str:
         raise NotImplementedError
 
-    def exchange_code(self, app: OAuthApp, code: str) -> Connected:
+    def exchange_code(self, app: OAuthApp, code: str, state: str = "") -> Connected:
+        """``state`` is the value sent with ``authorize_url`` (X derives its PKCE verifier
+        from it)."""
+        raise NotImplementedError
+
+    def needs_refresh(self, account: Account) -> bool:
+        """True when the access token should be renewed before the next call."""
+        return False
+
+    def refresh(self, app: OAuthApp, account: Account) -> Connected:
+        """A new access token from the refresh token; the caller stores it at once (X's
+        refresh tokens work only once)."""
         raise NotImplementedError
 
     def login(self, base_url: str, identifier: str, password: str) -> Connected:

@@ -282,7 +282,7 @@ class GraphConnector(Connector):
         }
         return f"{self.dialog}/{API_VERSION}/dialog/oauth?{urlencode(query)}"
 
-    def exchange_code(self, app: OAuthApp, code: str) -> Connected:
+    def exchange_code(self, app: OAuthApp, code: str, state: str = "") -> Connected:
         app_keys = {"client_id": app.client_id, "client_secret": app.client_secret}
         short = self.graph.get(
             "oauth/access_token",

@@ -162,7 +162,7 @@ class YouTubeConnector(Connector):
         }
         return f"{AUTH_URI}?{urlencode(query)}"
 
-    def exchange_code(self, app: OAuthApp, code: str) -> Connected:
+    def exchange_code(self, app: OAuthApp, code: str, state: str = "") -> Connected:
         form = {
             "code": code,
             "client_id": app.client_id,

@@ -9,13 +9,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from somevahti.audit.actions import record
-from somevahti.connectors.base import Connected
+from somevahti.connectors import registry
+from somevahti.connectors.base import Account, Connected, Connector, OAuthApp
+from somevahti.connectors.errors import AuthExpired, ConnectorError
 from somevahti.core import clock, crypto
 from somevahti.core.models import User
 from somevahti.core.permissions import has_perm
 from somevahti.core.roles import Perm
 from somevahti.publishing import notices
-from somevahti.publishing.models import Connection
+from somevahti.publishing.models import Connection, PlatformApp
+from somevahti.publishing.outgoing import account_for
 from somevahti.registry.models import Channel
 
 WARN_DAYS = (14, 3)
@@ -82,14 +85,69 @@ def disconnect(actor: User, channel: Channel) -> None:
         record(actor, "connection.disconnected", channel)
 
 
+def _oauth_app(conn: Connection) -> OAuthApp:
+    row = (
+        PlatformApp.objects.filter(
+            organisation_id=conn.organisation_id,
+            platform=conn.platform,
+            base_url__in=[conn.base_url, ""],
+        )
+        .order_by("-base_url")
+        .first()
+    )
+    if row is None:
+        raise AuthExpired("The app details for this platform are missing.", kind="not_connected")
+    secret = crypto.decrypt_json(row.secret).get("client_secret", "")
+    return OAuthApp(
+        client_id=row.client_id, client_secret=secret, redirect_uri="", base_url=row.base_url
+    )
+
+
+def fresh_account(conn: Connection, connector: Connector) -> Account:
+    """The account with a valid access token, renewing it first when the connector says so.
+
+    Renewal happens under the connection's row lock and is stored before use: X's refresh
+    tokens work once, so two workers renewing at once would lock the account out."""
+    account = account_for(conn)
+    if not connector.needs_refresh(account):
+        return account
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=conn.pk)
+        account = account_for(locked)
+        if not connector.needs_refresh(account):
+            return account  # another worker renewed it meanwhile
+        renewed = connector.refresh(_oauth_app(locked), account)
+        locked.secret = crypto.encrypt_json(renewed.account.credentials)
+        locked.expires_at = renewed.expires_at
+        locked.warned_days = []
+        locked.last_checked_at = clock.now()
+        locked.save(update_fields=["secret", "expires_at", "warned_days", "last_checked_at"])
+        return renewed.account
+
+
+def _renewable(conn: Connection) -> bool:
+    return bool(crypto.decrypt_json(conn.secret).get("refresh_token"))
+
+
 def check_expiry() -> dict[str, Any]:
-    """Warn 14 and 3 days before expiry (once each); at expiry stop the channel's queue."""
+    """Renew what can be renewed; otherwise warn 14 and 3 days before expiry (once each); at
+    expiry stop the channel's queue."""
     now = clock.now()
     warned = expired = 0
     live = Connection.objects.filter(
         status=Connection.Status.OK, expires_at__isnull=False
     ).select_related("channel__unit")
     for conn in live:
+        if registry.has_api(conn.platform) and _renewable(conn):
+            try:
+                fresh_account(conn, registry.get(conn.platform))
+                continue
+            except AuthExpired as e:
+                lost(conn, e)
+                expired += 1
+                continue
+            except ConnectorError:
+                continue  # the platform is down; next hour again
         assert conn.expires_at is not None
         if conn.expires_at <= now:
             if Connection.objects.filter(pk=conn.pk, status=Connection.Status.OK).update(
@@ -109,3 +167,20 @@ def check_expiry() -> dict[str, Any]:
             notices.connection_expiring(conn, max(1, int(days_left + 0.999)))
             warned += 1
     return {"warned": warned, "expired": expired}
+
+
+def lost(conn: Connection, error: AuthExpired) -> bool:
+    """Stop the channel's queue with a visible reason; tell its owner and IT once."""
+    status = (
+        Connection.Status.REVOKED
+        if error.kind in ("account_gone", "permission_missing")
+        else Connection.Status.EXPIRED
+    )
+    if not Connection.objects.filter(pk=conn.pk, status=Connection.Status.OK).update(
+        status=status, status_reason=str(error.detail)[:2000], status_changed_at=clock.now()
+    ):
+        return False
+    conn.status, conn.status_reason = status, str(error.detail)
+    record(None, "connection.lost", conn.channel, data={"status": status, "kind": error.kind})
+    notices.connection_lost(conn, error.kind)
+    return True

@@ -43,7 +43,7 @@ from somevahti.content.models import CrisisMode, Post
 from somevahti.content.rules import POSTABLE_STATUSES
 from somevahti.content.states import can_move
 from somevahti.core import clock
-from somevahti.publishing import notices
+from somevahti.publishing import connections, notices
 from somevahti.publishing.models import Connection, Delivery, DeliveryAttempt
 from somevahti.publishing.outgoing import account_for, outgoing_for, request_summary
 
@@ -182,9 +182,9 @@ def backoff(attempt: int, retry_after: float | None) -> float:
 
 
 def _call(connector: Connector, delivery: Delivery) -> Outcome:
-    account = account_for(delivery.channel.connection)
     post = outgoing_for(delivery)
     try:
+        account = connections.fresh_account(delivery.channel.connection, connector)
         sent = connector.publish(account, post, delivery.idempotency_key)
     except Transient as e:
         if delivery.attempts >= MAX_ATTEMPTS:
@@ -284,7 +284,7 @@ def _finish(delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome, toke
             setattr(delivery, k, v)
         if outcome.result == R.AUTH:
             assert isinstance(outcome.error, AuthExpired)
-            _connection_lost(delivery.channel.connection, outcome.error)
+            connections.lost(delivery.channel.connection, outcome.error)
         if outcome.sent is not None and outcome.sent.response.get("warnings"):
             notices.delivery_warning(delivery, list(outcome.sent.response["warnings"]))
         if outcome.state == D.FAILED:
@@ -293,22 +293,6 @@ def _finish(delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome, toke
             notices.delivery_unconfirmed(delivery)
         settle(delivery.post_id)
     return outcome.state
-
-
-def _connection_lost(conn: Connection, error: AuthExpired) -> None:
-    """Stop the channel's queue with a visible reason; tell its owner and IT once."""
-    status = (
-        Connection.Status.REVOKED
-        if error.kind in ("account_gone", "permission_missing")
-        else Connection.Status.EXPIRED
-    )
-    if not Connection.objects.filter(pk=conn.pk, status=Connection.Status.OK).update(
-        status=status, status_reason=str(error.detail)[:2000], status_changed_at=clock.now()
-    ):
-        return
-    conn.status, conn.status_reason = status, str(error.detail)
-    record(None, "connection.lost", conn.channel, data={"status": status, "kind": error.kind})
-    notices.connection_lost(conn, error.kind)
 
 
 # --- the post follows its deliveries -------------------------------------------------

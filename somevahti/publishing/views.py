@@ -202,7 +202,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     row = get_object_or_404(PlatformApp, pk=pending["app"], organisation_id=channel.organisation_id)
     try:
         connected = registry.get(channel.platform).exchange_code(
-            _oauth_app(row, request), request.GET["code"]
+            _oauth_app(row, request), request.GET["code"], state=state
         )
     except ConnectorError as e:
         messages.error(request, _("Connecting failed: %(why)s") % {"why": explain(e.kind)})
