@@ -222,5 +222,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SOMEVAHTI_LOG_LEVEL", "INFO")},
     # Huey's consumer has its own handler; don't print its lines twice.
-    "loggers": {"huey": {"propagate": False}},
+    "loggers": {
+        "huey": {"propagate": False},
+        # The Bluesky SDK's HTTP client logs every request at INFO.
+        "httpx": {"level": "WARNING"},
+    },
 }

@@ -184,3 +184,30 @@ def lost(conn: Connection, error: AuthExpired) -> bool:
     record(None, "connection.lost", conn.channel, data={"status": status, "kind": error.kind})
     notices.connection_lost(conn, error.kind)
     return True
+
+
+def verify_all(organisation_id: int | None = None) -> dict[str, int]:
+    """Ask each platform whether the stored credentials still work; a refused account stops
+    its channel's queue with the platform's reason (instead of failing the next post)."""
+    checked = stopped = 0
+    live = Connection.objects.filter(status=Connection.Status.OK).select_related("channel__unit")
+    if organisation_id is not None:
+        live = live.filter(organisation_id=organisation_id)
+    for conn in live:
+        if not registry.has_api(conn.platform):
+            continue
+        connector = registry.get(conn.platform)
+        try:
+            check = connector.check_account(fresh_account(conn, connector))
+        except AuthExpired as e:
+            stopped += lost(conn, e)
+            continue
+        except ConnectorError:
+            continue  # the platform is down; next time again
+        checked += 1
+        if check.ok:
+            Connection.objects.filter(pk=conn.pk).update(last_checked_at=clock.now())
+        else:
+            detail = check.detail or _("The platform no longer accepts the stored credentials.")
+            stopped += lost(conn, AuthExpired(detail))
+    return {"checked": checked, "stopped": stopped}

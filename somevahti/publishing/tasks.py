@@ -30,6 +30,12 @@ def connection_expiry() -> dict[str, int]:
     return connections.check_expiry()
 
 
+@db_periodic_task(crontab(hour="5", minute="23"))
+def connection_check() -> dict[str, int]:
+    """Daily: do the platforms still accept each channel's credentials?"""
+    return connections.verify_all()
+
+
 def wake_at(when: dt.datetime | None) -> None:
     """Ask a worker to publish at ``when``; the minute sweep covers a lost wake-up."""
     if when is not None:

@@ -64,9 +64,15 @@ def _page(request: HttpRequest, channel: Channel, status: int = 200, **forms: An
     user = user_of(request)
     api = registry.has_api(channel.platform)
     auth = registry.connector_class(channel.platform).auth if api else ""
+    conn = _connection(channel)
+    stopped = {
+        Connection.Status.EXPIRED: explain("token_expired"),
+        Connection.Status.REVOKED: explain("permission_missing"),
+    }
     context = {
         "channel": channel,
-        "connection": _connection(channel),
+        "connection": conn,
+        "stopped_because": stopped.get(conn.status, "") if conn else "",
         "can_connect": connections.can_connect(user, channel),
         "has_api": api,
         "auth": auth,

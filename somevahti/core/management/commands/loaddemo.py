@@ -122,6 +122,7 @@ CHANNELS: list[tuple[str, str, str, str, int, str, tuple[int, ...], tuple[str, .
     ("elinvoima", "facebook", "Yrittäjän Vahtila", "yrittajanvahtila", 1300, "1", (3,), ("viestinta",), 2017, "Yrittäjäaamut ja neuvontapalvelut."),  # noqa: E501
     ("kirjasto", "facebook", "Vahtilan kirjasto", "vahtilankirjasto", 2900, "3", (1,), ("omistaja", "tuottaja"), 2010, "Kirjavinkit, tapahtumat ja aukioloajat."),  # noqa: E501
     ("kirjasto", "instagram", "Vahtilan kirjasto", "vahtilankirjasto", 2400, "3", (0, 1), ("omistaja", "tuottaja"), 2016, "Kirjaston arki ja henkilökunnan lukuvinkit."),  # noqa: E501
+    ("kirjasto", "bluesky", "Vahtilan kirjasto", "kirjasto.vahtila.example", 180, "2", (1,), ("omistaja", "tuottaja"), 2025, "Tapahtumat ja uutuudet avoimessa verkossa."),  # noqa: E501
     ("kirjasto", "x", "Vahtilan kirjasto", "VahtilanKirjasto", 1480, "2", (2,), ("omistaja",), 2013, "Kirjaston uutiset lyhyesti."),  # noqa: E501
     ("kirjasto", "youtube", "Kirjaston lukuvinkit", "kirjastonlukuvinkit", 380, "0.5", (0, 1), ("omistaja", "tuottaja"), 2020, "Videovinkit ja kirjailijavierailut."),  # noqa: E501
     ("kirjasto", "mastodon", "Vahtilan kirjasto", "kirjasto@some.vahtila.example", 420, "2", (1,), ("tuottaja",), 2023, "Tapahtumat ja uutuudet avoimessa verkossa."),  # noqa: E501
