@@ -65,7 +65,7 @@ def _page(request: HttpRequest, channel: Channel, status: int = 200, **forms: An
     api = registry.has_api(channel.platform)
     auth = registry.connector_class(channel.platform).auth if api else ""
     conn = _connection(channel)
-    stopped = {
+    stopped: dict[str, str] = {
         Connection.Status.EXPIRED: explain("token_expired"),
         Connection.Status.REVOKED: explain("permission_missing"),
     }
