@@ -27,6 +27,7 @@ NAV: list[tuple[str, Any, list[Item]]] = [
         [
             ("content:post_list", _("Posts"), Perm.VIEW_REGISTRY),
             ("content:calendar", _("Calendar"), Perm.VIEW_REGISTRY),
+            ("publishing:deliveries", _("Deliveries"), Perm.VIEW_REGISTRY),
             ("content:programme", _("Weekly programme"), Perm.VIEW_REGISTRY),
             ("content:tip_mine", _("Tips"), Perm.VIEW_REGISTRY),
             ("content:tip_queue", _("Tips to handle"), is_triager),
