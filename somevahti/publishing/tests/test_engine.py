@@ -215,3 +215,22 @@ def test_channel_without_api_waits_for_a_person(
         engine.run()
     assert Delivery.objects.get(post=post).state == D.MANUAL
     assert fresh(post).state == S.PUBLISHING and fake.calls() == []
+
+
+def test_dst_change_never_publishes_an_hour_early_or_late(
+    town: Town, fake: RecordingConnector, connected: Callable[..., Channel]
+) -> None:
+    from somevahti.content.forms import parse_local
+
+    ch = connected()
+    # The day summer time starts (clocks 03:00 → 04:00) and the day it ends (04:00 → 03:00).
+    for local, utc_hour in (("2030-03-31T10:00", 7), ("2030-10-27T10:00", 8)):
+        at = parse_local(local)
+        assert at.astimezone(dt.UTC).hour == utc_hour
+        post = scheduled(town, ch, at=at)
+        with clock.frozen(at - dt.timedelta(seconds=1)):
+            engine.run()
+        assert fresh(post).state == S.SCHEDULED
+        with clock.frozen(at + dt.timedelta(seconds=1)):
+            engine.run()
+        assert fresh(post).state == S.PUBLISHED
