@@ -161,6 +161,22 @@ class Connector(ABC):
         raise NotImplementedError  # the inbox (issue 7)
 
 
+def check_images_only(limits: ChannelLimits, media: tuple[OutgoingMedia, ...], name: str) -> None:
+    """Refuse, before any upload, what a platform that takes only images would refuse."""
+    from somevahti.connectors.errors import Rejected
+
+    if any(m.kind != "image" for m in media):
+        raise Rejected(f"Somevahti cannot send video to {name} yet.", kind="media_rejected")
+    if len(media) > limits.max_images:
+        raise Rejected(f"{name} takes at most {limits.max_images} images.", kind="media_rejected")
+    for m in media:
+        if m.content_type not in limits.image_types:
+            raise Rejected(f"{name} does not take {m.content_type}.", kind="media_rejected")
+        if (m.size or m.path.stat().st_size) > (limits.image_max_bytes or 0):
+            mb = (limits.image_max_bytes or 0) // MB
+            raise Rejected(f"{name} takes images up to {mb} MB.", kind="media_rejected")
+
+
 def key_digest(idempotency_key: str, length: int = 16) -> str:
     """A short stable hex form of the key for platforms with tighter id formats."""
     return hashlib.sha256(idempotency_key.encode()).hexdigest()[:length]

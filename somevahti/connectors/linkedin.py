@@ -38,6 +38,7 @@ from somevahti.connectors.base import (
     OAuthApp,
     OutgoingMedia,
     OutgoingPost,
+    check_images_only,
 )
 from somevahti.connectors.errors import (
     AuthExpired,
@@ -213,17 +214,7 @@ class LinkedInConnector(Connector):
         return self._find(account, post)
 
     def _check_media(self, media: tuple[OutgoingMedia, ...]) -> None:
-        if any(m.kind != "image" for m in media):
-            raise Rejected("Somevahti cannot send video to LinkedIn yet.", kind="media_rejected")
-        if len(media) > self.limits.max_images:
-            raise Rejected(
-                f"LinkedIn takes at most {self.limits.max_images} images.", kind="media_rejected"
-            )
-        for m in media:
-            if m.content_type not in self.limits.image_types:
-                raise Rejected(f"LinkedIn does not take {m.content_type}.", kind="media_rejected")
-            if (m.size or m.path.stat().st_size) > (self.limits.image_max_bytes or 0):
-                raise Rejected("LinkedIn takes images up to 5 MB.", kind="media_rejected")
+        check_images_only(self.limits, media, "LinkedIn")
 
     def _upload_image(self, account: Account, media: OutgoingMedia) -> dict[str, str]:
         init = self._call(
