@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 import responses
 
+from somevahti.connectors.doubles._forced import Forced
 from somevahti.connectors.tests.harness import FORCEABLE as CONTRACT_FORCEABLE
 
 API = "https://api.linkedin.com/rest"
@@ -85,7 +86,7 @@ class Image:
     upload_token: str = field(default_factory=lambda: secrets.token_urlsafe(8))
 
 
-class LinkedInDouble:
+class LinkedInDouble(Forced):
     """One organisation page administered by one member, with its posts and images."""
 
     # the shared contract's situations, and a lost answer to the create call
@@ -135,22 +136,6 @@ class LinkedInDouble:
         token = "AQ" + secrets.token_urlsafe(24)
         self.tokens[token] = Token(self.member, scopes, time.time() + ttl)
         return token
-
-    def expire(self, token: str) -> None:
-        self.tokens[token].expires_at = time.time() - 1
-
-    def force(self, situation: str) -> bool:
-        """Make the next matching request fail the way LinkedIn fails."""
-        if situation not in self.FORCEABLE:
-            return False
-        self.forced.append(situation)
-        return True
-
-    def _take(self, situation: str) -> bool:
-        if situation in self.forced:
-            self.forced.remove(situation)
-            return True
-        return False
 
     # --- dispatch -----------------------------------------------------------------------
 

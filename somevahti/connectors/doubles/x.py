@@ -29,6 +29,7 @@ import requests
 import responses
 from xdk import schemas
 
+from somevahti.connectors.doubles._forced import Forced
 from somevahti.connectors.tests.harness import FORCEABLE as CONTRACT_FORCEABLE
 
 API = "https://api.x.com"
@@ -96,7 +97,7 @@ class Token:
     family: str = field(default_factory=lambda: secrets.token_hex(4))
 
 
-class XDouble:
+class XDouble(Forced):
     """One X user (the organisation's account), its posts, uploaded media and tokens."""
 
     # the shared contract's situations, and a lost answer to the create call
@@ -145,21 +146,6 @@ class XDouble:
         token = secrets.token_urlsafe(32)
         self.tokens[token] = Token(str(self.user.id), scopes, time.time() + ttl)
         return token
-
-    def expire(self, token: str) -> None:
-        self.tokens[token].expires_at = time.time() - 1
-
-    def force(self, situation: str) -> bool:
-        if situation not in self.FORCEABLE:
-            return False
-        self.forced.append(situation)
-        return True
-
-    def _take(self, situation: str) -> bool:
-        if situation in self.forced:
-            self.forced.remove(situation)
-            return True
-        return False
 
     # --- dispatch -----------------------------------------------------------------------
 
