@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "somevahti.checks",
     "somevahti.content",
     "somevahti.publishing",
+    "somevahti.inbox",
 ]
 
 MIDDLEWARE = [

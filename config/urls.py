@@ -14,6 +14,7 @@ urlpatterns = [
     # Registered with the platforms as is: no language prefix.
     path("oauth/callback/", oauth_callback, name="publishing_oauth_callback"),
     path("media/", include("somevahti.publishing.media_links")),
+    path("hooks/", include("somevahti.inbox.hooks")),
 ]
 urlpatterns += i18n_patterns(
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -25,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("content/", include("somevahti.content.urls")),
     path("checks/", include("somevahti.checks.urls")),
     path("publishing/", include("somevahti.publishing.views")),
+    path("inbox/", include("somevahti.inbox.urls")),
     path("", include("somevahti.core.urls")),
     prefix_default_language=True,
 )

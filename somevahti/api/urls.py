@@ -9,6 +9,7 @@ from somevahti.checks import api as checks_api
 from somevahti.content import api as content_api
 from somevahti.core import api as core_api
 from somevahti.guidelines import api as guidelines_api
+from somevahti.inbox import api as inbox_api
 from somevahti.publishing import api as publishing_api
 from somevahti.registry import api as registry_api
 
@@ -21,6 +22,7 @@ for module in (
     checks_api,
     content_api,
     publishing_api,
+    inbox_api,
 ):
     module.register(router)
 

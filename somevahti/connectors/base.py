@@ -7,9 +7,12 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from somevahti.connectors.errors import LookupUnsupported
+
+if TYPE_CHECKING:
+    from somevahti.inbox.incoming import Incoming
 
 MB = 1024 * 1024
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -151,10 +154,16 @@ class Connector(ABC):
         """App-password login (Bluesky)."""
         raise NotImplementedError
 
-    def fetch_events(self, account: Account, since: str | None) -> tuple[list[Any], str | None]:
+    def fetch_events(
+        self, account: Account, since: str | None
+    ) -> tuple[list[Incoming], str | None]:
+        """Comments, mentions and messages that arrived after the cursor ``since`` (None: the
+        first poll), and the cursor to pass next time. Polled by ``inbox.polling``."""
         raise NotImplementedError  # the inbox (issue 7)
 
-    def reply(self, account: Account, event: Any, text: str, idempotency_key: str) -> Delivery:
+    def reply(self, account: Account, event: Incoming, text: str, idempotency_key: str) -> Delivery:
+        """Answer ``event``: a threaded reply to a comment or mention, a private message to
+        a message; one answer per key, like ``publish``."""
         raise NotImplementedError  # the inbox (issue 7)
 
     def verify_webhook(self, request: Any) -> None:

@@ -55,6 +55,7 @@ from somevahti.connectors.errors import (
     Transient,
     UnknownOutcome,
 )
+from somevahti.inbox.incoming import Incoming
 
 T = TypeVar("T")
 POST = "app.bsky.feed.post"
@@ -246,7 +247,10 @@ class BlueskyConnector(Connector):
 
     def publish(self, account: Account, post: OutgoingPost, idempotency_key: str) -> Delivery:
         self._check(post)
-        rkey = record_key(idempotency_key, post.created_at)
+        return self._create(account, post, record_key(idempotency_key, post.created_at))
+
+    def _create(self, account: Account, post: OutgoingPost, rkey: str) -> Delivery:
+        """Write ``post`` under ``rkey`` (publish and inbox replies share this path)."""
 
         def prepare(c: Client) -> models.AppBskyFeedPost.Record:
             return models.AppBskyFeedPost.Record(
@@ -281,6 +285,20 @@ class BlueskyConnector(Connector):
         rkey = record_key(idempotency_key, post.created_at)
         found = self._with_session(account, lambda c: self._get(c, self._repo(c, account), rkey))
         return self._delivery(account, found[0], found[1]) if found else None
+
+    # --- inbox (the work is in bluesky_inbox.py) ----------------------------------------
+
+    def fetch_events(
+        self, account: Account, since: str | None
+    ) -> tuple[list[Incoming], str | None]:
+        from somevahti.connectors import bluesky_inbox
+
+        return bluesky_inbox.fetch_events(self, account, since)
+
+    def reply(self, account: Account, event: Incoming, text: str, idempotency_key: str) -> Delivery:
+        from somevahti.connectors import bluesky_inbox
+
+        return bluesky_inbox.reply(self, account, event, text, idempotency_key)
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ Options: ``latency`` (seconds, uniform 0..2×), ``transient`` (share of calls an
 before they are recorded), ``seed``. Markers in the text steer one post:
 ``[[hang-before]]`` sleeps before the platform sees the call, ``[[hang-after]]`` after it
 (the response is lost), ``[[reject]]``, ``[[expired]]`` and ``[[transient]]`` raise,
-``[[captions-fail]]`` publishes with a warning as YouTube's connector does.
+``[[captions-fail]]`` publishes with a warning as YouTube's connector does. ``reply`` (the
+inbox) records and obeys the same markers.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from somevahti.connectors.base import (
     Delivery,
     OutgoingPost,
 )
-from somevahti.connectors.errors import AuthExpired, Rejected, Transient
+from somevahti.connectors.errors import AuthExpired, Rejected, Transient, UnknownOutcome
 
 HANG_SECONDS = 120.0
 
@@ -82,8 +83,8 @@ class RecordingConnector(Connector):
         lines = self.path.read_text().splitlines()
         return [json.loads(line) for line in lines if line and key in line]
 
-    def publish(self, account: Account, post: OutgoingPost, idempotency_key: str) -> Delivery:
-        text = post.text
+    def _before(self, text: str) -> None:
+        """Latency and the markers that act before the platform records anything."""
         if "[[hang-before]]" in text:
             time.sleep(HANG_SECONDS)
         if self.latency:
@@ -94,6 +95,10 @@ class RecordingConnector(Connector):
             raise Rejected("Duplicate status.", kind="duplicate", status=422)
         if "[[transient]]" in text or (self.transient and self.random.random() < self.transient):
             raise Transient("Service Unavailable", status=503, retry_after=1)
+
+    def publish(self, account: Account, post: OutgoingPost, idempotency_key: str) -> Delivery:
+        text = post.text
+        self._before(text)
         # No de-duplication here on purpose: a second delivery must show up as a duplicate.
         platform_id = f"{self.platform_name}-{idempotency_key}"
         self._append(
@@ -112,6 +117,27 @@ class RecordingConnector(Connector):
         if "[[captions-fail]]" in text:
             response["warnings"] = ["captions_failed"]
         return Delivery(platform_id, f"https://fake.invalid/{platform_id}", response)
+
+    def reply(self, account: Account, event: Any, text: str, idempotency_key: str) -> Delivery:
+        """Recorded like ``publish`` (with ``action`` "reply" and the id answered); the same
+        markers steer it, and ``[[hang-after]]`` raises UnknownOutcome (the response lost)."""
+        self._before(text)
+        platform_id = f"{self.platform_name}-reply-{idempotency_key}"
+        self._append(
+            {
+                "key": idempotency_key,
+                "action": "reply",
+                "platform": self.platform_name,
+                "account": account.account_id,
+                "in_reply_to": getattr(event, "external_id", ""),
+                "id": platform_id,
+                "at": time.time(),
+                "pid": os.getpid(),
+            }
+        )
+        if "[[hang-after]]" in text:
+            raise UnknownOutcome("Read timed out.", kind="timeout")
+        return Delivery(platform_id, f"https://fake.invalid/{platform_id}", {"id": platform_id})
 
     def lookup(self, account: Account, post: OutgoingPost, idempotency_key: str) -> Delivery | None:
         for row in self.calls(idempotency_key):

@@ -42,6 +42,7 @@ from somevahti.connectors.base import (
 from somevahti.connectors.errors import AuthExpired, LookupUnsupported, Rejected, Transient
 from somevahti.connectors.mastodon_errors import Seen, map_error
 from somevahti.connectors.mastodon_text import URL_CHARS, countable_length, plain_text, same_text
+from somevahti.inbox.incoming import Incoming
 
 APP_NAME = "Somevahti"
 # The narrowest scopes that cover publishing, checking the account and (later) the inbox.
@@ -331,6 +332,20 @@ class MastodonConnector(Connector):
         raise LookupUnsupported(
             "No status with this text on the account; Mastodon cannot be asked about the key."
         )
+
+    # --- inbox (the work is in mastodon_inbox.py) -------------------------------------
+
+    def fetch_events(
+        self, account: Account, since: str | None
+    ) -> tuple[list[Incoming], str | None]:
+        from somevahti.connectors import mastodon_inbox
+
+        return mastodon_inbox.fetch_events(self, account, since)
+
+    def reply(self, account: Account, event: Incoming, text: str, idempotency_key: str) -> Delivery:
+        from somevahti.connectors import mastodon_inbox
+
+        return mastodon_inbox.reply(self, account, event, text, idempotency_key)
 
     def _is_ours(self, api: Mastodon, status: Any, post: OutgoingPost) -> bool:
         app = status.get("application")

@@ -192,9 +192,10 @@ def revoke_role(actor: User, assignment: RoleAssignment) -> None:
 
 
 def update_organisation_settings(actor: User, org: Organisation, data: dict[str, Any]) -> None:
-    """Dormancy thresholds (the only organisation-wide settings so far)."""
+    """Dormancy thresholds and the eves the organisation keeps open."""
     require(actor, Perm.MANAGE_ORGANISATION, root_unit(org))
-    fields = ["under_maintained_ratio", "activity_window_weeks", "dormant_after_days"]
+    fields = ["under_maintained_ratio", "activity_window_weeks", "dormant_after_days", "open_eves"]
+    data = {**data, "open_eves": sorted(data.get("open_eves") or [])}
     before = {f: getattr(org, f) for f in fields}
     for f in fields:
         setattr(org, f, data[f])

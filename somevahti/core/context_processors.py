@@ -26,6 +26,7 @@ NAV: list[tuple[str, Any, list[Item]]] = [
         pgettext_lazy("menu section", "Publishing"),
         [
             ("content:post_list", _("Posts"), Perm.VIEW_REGISTRY),
+            ("inbox:list", _("Inbox"), Perm.VIEW_REGISTRY),
             ("content:calendar", _("Calendar"), Perm.VIEW_REGISTRY),
             ("publishing:deliveries", _("Deliveries"), Perm.VIEW_REGISTRY),
             ("content:programme", _("Weekly programme"), Perm.VIEW_REGISTRY),

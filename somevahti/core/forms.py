@@ -34,10 +34,30 @@ class GrantRoleForm(forms.Form):
         ).order_by("last_name", "first_name", "username")
 
 
+EVE_CHOICES = [
+    ("Christmas Eve", _("Christmas Eve")),
+    ("Midsummer Eve", _("Midsummer Eve")),
+    ("New Year's Eve", _("New Year's Eve")),
+]
+
+
 class OrganisationSettingsForm(forms.ModelForm):
+    open_eves = forms.MultipleChoiceField(
+        label=_("Eves open for business"),
+        choices=EVE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Unticked eves are closed days for response times and auto-replies."),
+    )
+
     class Meta:
         model = Organisation
-        fields = ["under_maintained_ratio", "activity_window_weeks", "dormant_after_days"]
+        fields = [
+            "under_maintained_ratio",
+            "activity_window_weeks",
+            "dormant_after_days",
+            "open_eves",
+        ]
         help_texts = {
             "under_maintained_ratio": _(
                 "A channel is under-maintained when it posts less than this share of its target "

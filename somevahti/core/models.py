@@ -20,6 +20,8 @@ class Organisation(models.Model):
         _("activity window (weeks)"), default=8
     )
     dormant_after_days = models.PositiveSmallIntegerField(_("dormant after idle days"), default=90)
+    # Eves (from core.clock.DEFAULT_CLOSED_EVES) this organisation keeps open for business.
+    open_eves = models.JSONField(_("eves open for business"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -49,6 +49,8 @@ class Connection(models.Model):
     )
     connected_at = models.DateTimeField(_("connected"))
     last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    # Where the inbox poller stopped: the connector's own cursor, opaque here.
+    inbox_cursor = models.CharField(max_length=1000, blank=True, default="")
 
     class Meta:
         verbose_name = _("connection")

@@ -4,7 +4,8 @@ PostgreSQL, Redis and Sidekiq).
 It answers the endpoints Mastodon.py calls for connecting an account and publishing:
 apps, OAuth (authorize auto-approves as the signed-in account), verify_credentials, account
 statuses, instance v1/v2, media v2 (202 while "processing") and v1, statuses with
-Idempotency-Key (per account, one hour, as PostStatusService), status source, notifications.
+Idempotency-Key (per account, one hour, as PostStatusService), status source and context,
+mention notifications (``mastodon_notifications``; ``post_as`` writes as another account).
 
 Where the shapes come from: entity fields from Mastodon.py's ``return_types.py`` (see
 ``mastodon_entities``); status codes and error bodies from the API documentation
@@ -35,6 +36,7 @@ from mastodon.defaults import _SCOPE_SETS, _VALID_SCOPES
 
 from somevahti.connectors.doubles import mastodon_entities as E
 from somevahti.connectors.doubles._http import Request, Response, Running, wsgi_app
+from somevahti.connectors.doubles.mastodon_notifications import NotificationViews
 from somevahti.connectors.doubles.mastodon_statuses import StatusViews, err
 
 PERIOD = 300  # rack-attack: 300 requests per token per 5 minutes
@@ -57,7 +59,7 @@ INVALID_CLIENT = (
 WRITES = re.compile(r"^/api/v(?:1/statuses|[12]/media)$")
 
 
-class MastodonDouble(StatusViews):
+class MastodonDouble(StatusViews, NotificationViews):
     def __init__(self, max_chars: int = 500, state_file: Path | None = None) -> None:
         self.lock = threading.RLock()
         self.max_chars = max_chars
@@ -68,6 +70,7 @@ class MastodonDouble(StatusViews):
         self.accounts: dict[str, dict[str, Any]] = {}
         self.media: dict[str, dict[str, Any]] = {}
         self.posts: dict[str, dict[str, Any]] = {}
+        self.notes: dict[str, dict[str, Any]] = {}  # notifications, by id
         self.idempotency: dict[str, list[Any]] = {}  # "account:key" → [status id, time]
         self.forced: list[str] = []
         self.rate_limit = 300
@@ -219,8 +222,8 @@ class MastodonDouble(StatusViews):
             if match and method == req.method:
                 resp = view(req, *match.groups())
                 resp.headers.update(headers)
-                if req.method != "GET" and self.state_file:
-                    self._save(self.state_file)
+                if req.method != "GET":
+                    self._save_state()
                 return resp
         return err(404, "Record not found", **headers)
 
@@ -251,7 +254,9 @@ class MastodonDouble(StatusViews):
             ("POST", r"/api/v1/statuses", self.create_status),
             ("GET", r"/api/v1/statuses/(\d+)", self.status_show),
             ("GET", r"/api/v1/statuses/(\d+)/source", self.status_source),
+            ("GET", r"/api/v1/statuses/(\d+)/context", self.status_context),
             ("GET", r"/api/v1/notifications", self.notifications),
+            ("GET", r"/api/v1/notifications/(\d+)", self.notification_show),
             ("GET", r"/system/media_attachments/files/(\d+)/\w+/[\w.]+", self.media_file),
         ]  # fmt: skip
 
@@ -371,11 +376,11 @@ class MastodonDouble(StatusViews):
         counts = (len(self.accounts), len(self.posts))
         return Response(200, E.instance_v1(self.base_url, domain, self.max_chars, contact, counts))
 
-    def notifications(self, req: Request) -> Response:
-        me = self._me(req, "read:notifications")
-        return me if isinstance(me, Response) else Response(200, [])
-
     # --- persistence for the demo ------------------------------------------------------
+
+    def _save_state(self) -> None:
+        if self.state_file:
+            self._save(self.state_file)
 
     def _save(self, path: Path) -> None:
         with self.lock:
@@ -386,6 +391,7 @@ class MastodonDouble(StatusViews):
             state = {
                 "apps": self.apps, "tokens": self.tokens, "accounts": self.accounts,
                 "media": media, "posts": self.posts, "idempotency": self.idempotency,
+                "notes": self.notes,
             }  # fmt: skip
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(state))
@@ -393,7 +399,7 @@ class MastodonDouble(StatusViews):
 
     def _load(self, path: Path) -> None:
         state = json.loads(path.read_text())
-        for name in ("apps", "tokens", "accounts", "posts", "idempotency"):
+        for name in ("apps", "tokens", "accounts", "posts", "idempotency", "notes"):
             setattr(self, name, state.get(name, {}))
         self.media = {
             k: {**v, "blob": base64.b64decode(v["blob"])} for k, v in state.get("media", {}).items()

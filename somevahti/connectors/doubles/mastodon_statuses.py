@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
 
 from somevahti.checks.text import graphemes
 from somevahti.connectors.doubles import mastodon_entities as E
@@ -48,6 +48,10 @@ class StatusViews:
 
     def _account_json(self, acct_id: str, source: bool = False) -> dict[str, Any]:
         raise NotImplementedError
+
+    if TYPE_CHECKING:
+
+        def _notify(self, s: dict[str, Any]) -> None: ...  # NotificationViews
 
     def _me(self, req: Request, scope: str) -> dict[str, Any] | Response:
         me = self._auth(req, scope)
@@ -110,9 +114,9 @@ class StatusViews:
     def status_json(self, s: dict[str, Any]) -> dict[str, Any]:
         acct = self.accounts[s["account_id"]]
         mentions = [
-            {"id": "0", "username": u, "acct": f"{u}@{d}" if d else u,
-             "url": f"https://{d}/@{u}" if d else f"{self.base_url}/@{u}"}
-            for u, d in E.MENTION_RE.findall(s["text"])
+            {"id": local or "0", "username": u, "acct": u if local else f"{u}@{d}",
+             "url": f"{self.base_url}/@{u}" if local else f"https://{d}/@{u}"}
+            for u, d, local in self.mentioned(s["text"])
         ]  # fmt: skip
         tags = [
             {"name": t.lower(), "url": f"{self.base_url}/tags/{t.lower()}"}
@@ -178,25 +182,19 @@ class StatusViews:
             media = self._validate(me, req)
             if isinstance(media, Response):
                 return media
-            reply = self.posts.get(req.param("in_reply_to_id"))
-            language = req.param("language")
-            if not re.fullmatch(r"[a-z]{2,3}", language):  # valid_locale_cascade
-                language = self.accounts[me["id"]]["language"] or "en"
-            visibility = req.param("visibility")  # Mastodon.py refuses other values itself
-            s = {
-                "id": E.snowflake(), "account_id": me["id"], "text": req.param("status"),
-                "spoiler_text": req.param("spoiler_text"), "language": language,
-                "visibility": visibility if visibility in VISIBILITIES else "public",
-                "sensitive": req.param("sensitive") in ("1", "true")
-                or bool(req.param("spoiler_text")),
-                "in_reply_to_id": reply["id"] if reply else None,
-                "in_reply_to_account_id": reply["account_id"] if reply else None,
-                "media_ids": [m["id"] for m in media], "client_id": me["client_id"],
-                "created_at": time.time(),
-            }  # fmt: skip
+            s = self.new_status(
+                me["id"],
+                req.param("status"),
+                in_reply_to_id=req.param("in_reply_to_id"),
+                visibility=req.param("visibility"),  # Mastodon.py refuses other values itself
+                language=req.param("language"),
+                spoiler_text=req.param("spoiler_text"),
+                sensitive=req.param("sensitive") in ("1", "true"),
+                media_ids=[m["id"] for m in media],
+                client_id=me["client_id"],
+            )
             for m in media:
                 m["status_id"] = s["id"]
-            self.posts[s["id"]] = s
             if key:
                 self.idempotency[f"{me['id']}:{key}"] = [s["id"], time.time()]
             stall, self.stall_next_status = self.stall_next_status, 0.0
@@ -205,13 +203,60 @@ class StatusViews:
             time.sleep(stall)
         return Response(200, body)
 
+    def new_status(
+        self,
+        account_id: str,
+        text: str,
+        *,
+        in_reply_to_id: str = "",
+        visibility: str = "public",
+        language: str = "",
+        spoiler_text: str = "",
+        sensitive: bool = False,
+        media_ids: list[str] | None = None,
+        client_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a status (already validated) and notify the local accounts it mentions."""
+        with self.lock:
+            reply = self.posts.get(in_reply_to_id) if in_reply_to_id else None
+            if not re.fullmatch(r"[a-z]{2,3}", language):  # valid_locale_cascade
+                language = self.accounts[account_id]["language"] or "en"
+            s: dict[str, Any] = {
+                "id": E.snowflake(), "account_id": account_id, "text": text,
+                "spoiler_text": spoiler_text, "language": language,
+                "visibility": visibility if visibility in VISIBILITIES else "public",
+                "sensitive": sensitive or bool(spoiler_text),
+                "in_reply_to_id": reply["id"] if reply else None,
+                "in_reply_to_account_id": reply["account_id"] if reply else None,
+                "media_ids": list(media_ids or []), "client_id": client_id,
+                "created_at": time.time(),
+            }  # fmt: skip
+            self.posts[s["id"]] = s
+            self._notify(s)
+            return s
+
+    def mentioned(self, text: str) -> list[tuple[str, str, str]]:
+        """(username, domain, local account id or "") for each @mention, as
+        ProcessMentionsService resolves them: a bare name or this server's domain is local."""
+        host = urlsplit(self.base_url).hostname or ""
+        by_name = {a["username"].lower(): a["id"] for a in self.accounts.values()}
+        out = []
+        for user, domain in E.MENTION_RE.findall(text):
+            local = by_name.get(user.lower(), "") if domain in ("", host) else ""
+            out.append((user, domain, local))
+        return out
+
+    def can_see(self, viewer_id: str, s: dict[str, Any]) -> bool:
+        """Private and direct statuses: their author and the accounts they mention."""
+        if s["visibility"] in ("public", "unlisted") or viewer_id == s["account_id"]:
+            return True
+        return bool(viewer_id) and any(m[2] == viewer_id for m in self.mentioned(s["text"]))
+
     def _visible(self, req: Request, s: dict[str, Any] | None) -> dict[str, Any] | Response:
         me = self._auth(req, "read:statuses", optional=True)
         if isinstance(me, Response):
             return me
-        if s is None or (
-            s["visibility"] in ("private", "direct") and (me or {}).get("id") != s["account_id"]
-        ):
+        if s is None or not self.can_see(str((me or {}).get("id") or ""), s):
             return err(404, "Record not found")
         return s
 

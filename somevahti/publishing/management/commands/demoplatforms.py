@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from somevahti.connectors import pds as pds_module
 from somevahti.connectors.doubles.mastodon import MastodonDouble
 from somevahti.core.models import Organisation
+from somevahti.inbox import demo as inbox_demo
 from somevahti.publishing import demo
 
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
             self.stderr.write(_("The local Bluesky server is not installed (make setup)."))
         try:
             for line in demo.connect(org, pds, double):
+                self.stdout.write(line)
+            for line in inbox_demo.seed(org, pds, double):
                 self.stdout.write(line)
             post = demo.schedule_post(org, options["delay"])
             if post is not None and post.scheduled_at is not None:
