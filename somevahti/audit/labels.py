@@ -132,6 +132,8 @@ TARGET_LABELS: dict[str, Promise] = {
     "core.organisation": _("Organisation"),
     "core.unit": _("Unit"),
     "content.post": _("Post"),
+    "inbox.conversation": _("Conversation"),
+    "publishing.connection": _("Connection"),
 }
 
 

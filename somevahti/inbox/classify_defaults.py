@@ -17,7 +17,12 @@ def _words(klass: str, kind: str, weight: int, words: str) -> list[Default]:
 
 DEFAULT_RULES: list[Default] = [
     # Media inquiries: who asks (journalists, newsrooms) and what they ask for.
-    *_words("media", "keyword", 2, "toimittaja haastattelu lehdistö journalist reporter intervju"),
+    *_words(
+        "media",
+        "keyword",
+        2,
+        "toimittaja haastattelu haastatella lehdistö journalist reporter intervju intervjua",
+    ),
     *_words("media", "keyword", 2, "interview"),
     *_words("media", "keyword", 1, "lehti uutinen juttu toimitus redaktion tidning nyhet"),
     *_words(

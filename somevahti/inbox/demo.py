@@ -83,13 +83,14 @@ def _meta(org: Organisation) -> str:
     }
     body = json.dumps(payload).encode()
     signature = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    Client(HTTP_HOST="127.0.0.1").post(
+    answer = Client(HTTP_HOST="127.0.0.1").post(
         "/hooks/meta/",
         body,
         content_type="application/json",
+        secure=True,
         HTTP_X_HUB_SIGNATURE_256=f"sha256={signature}",
     )
-    return f"Facebook: {page.name}: a signed webhook comment"
+    return f"Facebook: {page.name}: a signed webhook comment (answer {answer.status_code})"
 
 
 def seed(org: Organisation, pds: LocalPds | None, double: MastodonDouble) -> list[str]:
@@ -111,8 +112,9 @@ def seed(org: Organisation, pds: LocalPds | None, double: MastodonDouble) -> lis
     library_sky = _channel(org, "kirjasto", "bluesky")
     if pds is not None and library_sky is not None:
         pds.create_account("asukas.test", "demo-password-asukas")
+        app_password = pds.create_app_password("asukas.test", "demo-password-asukas")
         connector = registry.get("bluesky")
-        resident = connector.login(pds.url, "asukas.test", "demo-password-asukas")
+        resident = connector.login(pds.url, "asukas.test", app_password)
         post = OutgoingPost(
             text="@kirjasto.test Kiitos eilisestä satutuokiosta, lapset tykkäsivät!",
             created_at=clock.now() - dt.timedelta(seconds=1),

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from somevahti.core import crypto
+from somevahti.core.models import Organisation
 from somevahti.inbox import ingest
 from somevahti.inbox.models import IngestKey
 from somevahti.publishing.models import PlatformApp
@@ -82,7 +83,11 @@ def meta(request: HttpRequest) -> HttpResponse:
     if not matched:
         return _refuse("meta", "bad_signature")
     try:
-        ingest.store_raw("meta", ingest.body_key("meta", body), body, dict(request.headers))
+        # One matching app tells the organisation (kept on failures for its admin page).
+        org = Organisation.objects.filter(pk=matched[0]).first() if len(set(matched)) == 1 else None
+        ingest.store_raw(
+            "meta", ingest.body_key("meta", body), body, dict(request.headers), organisation=org
+        )
     except DatabaseError:
         log.exception("meta webhook not stored")
         return HttpResponse(status=503)

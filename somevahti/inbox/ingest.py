@@ -184,7 +184,11 @@ def _finish(raw: RawEvent, state: str, error: str) -> str:
 
 def _ingest_one(raw: RawEvent, event: Incoming, problems: list[str]) -> int:
     channel = _channel_for(raw, event)
-    org = channel.organisation if channel is not None else raw.organisation
+    # Only the signed ingest may bring items without a channel; a platform event must come
+    # to an account a channel is connected to.
+    org = channel.organisation if channel is not None else None
+    if channel is None and event.source == "ingest":
+        org = raw.organisation
     if org is None:
         problems.append(f"No channel is connected to account {event.account_id!r}.")
         return 0

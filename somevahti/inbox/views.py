@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from somevahti.audit.queries import events_for
 from somevahti.checks.labels import CATEGORY_LABELS, SEVERITY_LABELS, rule_label
 from somevahti.content.crisis import can_switch, crisis_for
+from somevahti.content.models import CrisisMode
 from somevahti.core import clock
 from somevahti.core.errors import Conflict
 from somevahti.core.forms import add_form_errors
@@ -109,8 +110,9 @@ def _finding_rows(rows: list[replies.CheckRow]) -> list[dict[str, Any]]:
     ]
 
 
-def _item_rows(user: User, conv: Conversation, items: list[InboxItem]) -> list[dict[str, Any]]:
-    crisis = crisis_for(conv.unit)
+def _item_rows(
+    user: User, conv: Conversation, items: list[InboxItem], crisis: CrisisMode | None
+) -> list[dict[str, Any]]:
     owner = crisis is not None and can_switch(user, crisis.unit)
     handler = replies.can_handle(user, conv)
     out = []
@@ -180,10 +182,11 @@ def render_conversation(
     latest_in = next((i for i in reversed(items) if i.direction == InboxItem.Direction.IN), None)
     handler = replies.can_handle(user, conv)
     editor = has_perm(user, Perm.EDIT_CHANNEL, conv.unit)
+    crisis = crisis_for(conv.unit)
     context = {
         "conv": conv,
         "conflict": conflict,
-        "items": _item_rows(user, conv, items),
+        "items": _item_rows(user, conv, items, crisis),
         "route": routing.describe_route(conv),
         "due": due_info(conv, now),
         "notes": conv.notes.select_related("author"),
@@ -192,7 +195,7 @@ def render_conversation(
         "can_reply": handler,
         "can_assign": editor,
         "can_correct": editor and latest_in is not None,
-        "crisis": crisis_for(conv.unit),
+        "crisis": crisis,
         "note_form": given.get("note_form") or NoteForm(),
         "assign_form": given.get("assign_form") or AssignForm(conv),
         "correct_form": given.get("correct_form")

@@ -27,6 +27,7 @@ _TARGET_PAGES = {
     "registry.channelrequest": "registry:request_detail",
     "registry.dormancyreview": "registry:dormancy_review",
     "content.post": "content:post_detail",
+    "inbox.conversation": "inbox:conversation",
 }
 
 

@@ -1,14 +1,13 @@
 """A separate installation for tests and the burst benchmark that run real worker
-processes: ``python -m somevahti.publishing.tests.killrig seed|progress|report`` with the
+processes: ``python -m somevahti.publishing.tests.killrig seed|report`` with the
 environment (DATABASE_URL, SOMEVAHTI_VAR_DIR, ...) chosen by the caller.
 
 ``seed N CHANNELS SECONDS [--lead S] [--wakeups W]``: an organisation with CHANNELS
 connected channels and N approved posts scheduled evenly over SECONDS, starting LEAD seconds
 from now (time for the caller to start its workers). W wake-ups are queued evenly over the
 same span; ``--wakeups 0`` queues one per post at its own time, as scheduling a post does.
-``progress``: JSON counts of posts per state (cheap, for polling). ``report``: JSON with
-every post's state and every delivery's key and state, for the caller to compare with the
-double's call log.
+``report``: JSON with every post's state and every delivery's key and state, for the caller
+to compare with the double's call log.
 """
 
 from __future__ import annotations
@@ -91,14 +90,6 @@ def seed(n: int, channels: int, seconds: float, wakeups: int = 4, lead: float = 
     print(json.dumps(info | {"start": start.isoformat(), "seeded_at": now.isoformat()}))
 
 
-def progress() -> None:
-    from django.db.models import Count
-
-    from somevahti.content.models import Post
-
-    print(json.dumps(dict(Post.objects.values_list("state").annotate(n=Count("pk")))))
-
-
 def report() -> None:
     from somevahti.content.models import Post
     from somevahti.publishing.models import Delivery
@@ -118,7 +109,7 @@ def report() -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=("seed", "progress", "report"))
+    parser.add_argument("command", choices=("seed", "report"))
     parser.add_argument("args", nargs="*", type=float, help="seed: N CHANNELS SECONDS")
     parser.add_argument("--wakeups", type=int, default=4)
     parser.add_argument("--lead", type=float, default=0.0)
@@ -127,7 +118,5 @@ if __name__ == "__main__":
     if opts.command == "seed":
         n, channels, seconds = opts.args
         seed(int(n), int(channels), seconds, opts.wakeups, opts.lead)
-    elif opts.command == "progress":
-        progress()
     else:
         report()
