@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+
+from somevahti.connectors import registry
 
 MB = 1024 * 1024
 
@@ -29,23 +32,30 @@ class PlatformLimits:
     video_types: frozenset[str] = frozenset(VIDEO_TYPES)
 
 
-# Conservative figures from the platforms' API documentation (2025); the connectors will
-# own these once publishing exists.
-LIMITS: dict[str, PlatformLimits] = {
-    "bluesky": PlatformLimits(1 * MB, 50 * MB, video_types=frozenset({"video/mp4"})),
-    "mastodon": PlatformLimits(16 * MB, 99 * MB),
-    "x": PlatformLimits(5 * MB, 512 * MB),
-    "facebook": PlatformLimits(10 * MB, 1024 * MB),
-    "instagram": PlatformLimits(8 * MB, 300 * MB, image_types=frozenset({"image/jpeg"})),
+# Platforms published by hand: figures from their own documentation (2025). Platforms with
+# a connector take the connector's limits (``limits_for``), so the editor never accepts a
+# file the connector would then refuse.
+MANUAL_LIMITS: dict[str, PlatformLimits] = {
     "threads": PlatformLimits(
         8 * MB, 1024 * MB, image_types=frozenset({"image/jpeg", "image/png"})
     ),
-    "linkedin": PlatformLimits(8 * MB, 500 * MB),
-    "youtube": PlatformLimits(None, 1024 * MB),
     "tiktok": PlatformLimits(
         20 * MB, 1024 * MB, image_types=frozenset({"image/jpeg", "image/webp"})
     ),
 }
+
+
+@cache
+def limits_for(platform: str) -> PlatformLimits | None:
+    if not registry.has_api(platform):
+        return MANUAL_LIMITS.get(platform)
+    sent = registry.connector_class(platform).limits
+    return PlatformLimits(
+        image_max=sent.image_max_bytes if sent.max_images else None,
+        video_max=sent.video_max_bytes if sent.max_videos else None,
+        image_types=sent.image_types,
+        video_types=sent.video_types,
+    )
 
 
 def sniff(head: bytes) -> str | None:
@@ -88,15 +98,19 @@ def validate_upload(upload: UploadedFile, platforms: Iterable[str]) -> tuple[str
             }
         )
     for platform in sorted(set(platforms)):
-        limits = LIMITS.get(platform)
+        limits = limits_for(platform)
         if limits is None:
             continue
         limit = limits.image_max if kind == "image" else limits.video_max
         types = limits.image_types if kind == "image" else limits.video_types
         name = PLATFORM_NAMES.get(platform, platform)
-        if limit is None:
+        if limit is None and kind == "image":
             raise ValidationError(
                 {"file": _("%(platform)s does not take images in posts.") % {"platform": name}}
+            )
+        if limit is None:
+            raise ValidationError(
+                {"file": _("Somevahti cannot publish videos on %(platform)s.") % {"platform": name}}
             )
         if content_type not in types:
             allowed = ", ".join(sorted((IMAGE_TYPES | VIDEO_TYPES)[t] for t in types))

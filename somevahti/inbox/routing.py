@@ -248,7 +248,9 @@ def _tell(user: User, conv: Conversation, by: User | None = None, read: bool = F
         if by is not None:
             return _("%(by)s assigned you a conversation: %(klass)s from %(sender)s.") % values
         msg = _("New in your inbox: %(klass)s from %(sender)s.") % values
-        return f"{msg} {_('Read the instructions for the receiver first.')}" if read else msg
+        if read:
+            return msg + " " + _("Read the instructions for the receiver first.")
+        return msg
 
     notify(user, text, conversation_url(user, conv))
 

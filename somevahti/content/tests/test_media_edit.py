@@ -59,7 +59,7 @@ def last_event(post: Post) -> AuditEvent:
 def test_removing_deletes_the_row_and_the_files_after_commit(
     town: Town, django_capture_on_commit_callbacks: Any
 ) -> None:
-    post = draft(town, channel(town))
+    post = draft(town, channel(town, "youtube"))
     video = with_video(post)
     media_actions.update_media(post.author, post, video, captions=upload("t.srt", SRT))
     video.refresh_from_db()

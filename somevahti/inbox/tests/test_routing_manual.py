@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
-from django.utils.translation import trans_real
 
 from conftest import Town
 from somevahti.audit.models import AuditEvent
@@ -145,37 +142,8 @@ def test_a_reopened_conversation_goes_back_to_its_assignee(
     assert (conv.assignee, conv.state) == (eero, Conversation.State.ASSIGNED)
 
 
-# Suggested Finnish for the catalogue; installed here only for the length of a test.
-FI = {
-    "%(klass)s go first to %(target)s.": "%(klass)s ohjataan ensin %(target)s.",
-    "%(klass)s go first to %(target)s: %(name)s.": "%(klass)s ohjataan ensin %(target)s: %(name)s.",
-    "%(why)s, so it went to %(target)s: %(name)s.": (
-        "%(why)s, joten viesti ohjattiin %(target)s: %(name)s."
-    ),
-    "Media inquiries": "Mediakyselyt",
-    "The channel has no responsible person": "Kanavalla ei ole vastuuhenkilöä",
-    "routed to\x04the channel's responsible person": "kanavan vastuuhenkilölle",
-    "routed to\x04the unit director": "yksikön johtajalle",
-    "%(by)s assigned it by hand to %(name)s.": "%(by)s antoi viestin käsin henkilölle %(name)s.",
-}
-
-
-@pytest.fixture
-def finnish() -> Iterator[None]:
-    catalog = trans_real.translation("fi")._catalog  # type: ignore[attr-defined]
-    saved = {key: catalog.get(key) for key in FI}
-    for key, text in FI.items():
-        catalog[key] = text
-    yield
-    for key, old in saved.items():
-        if old is None:
-            del catalog._catalogs[0][key]
-        else:
-            catalog[key] = old
-
-
 def test_the_route_is_explained_in_the_readers_language(
-    town: Town, eero: User, library: Channel, finnish: None
+    town: Town, eero: User, library: Channel
 ) -> None:
     director = town.users[Role.UNIT_DIRECTOR]
     director.first_name, director.last_name = "Maija", "Virtanen"
