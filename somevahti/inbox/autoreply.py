@@ -245,6 +245,12 @@ def maybe_auto_reply(conversation: Conversation, item: InboxItem) -> InboxItem |
 
     if unsendable(conversation):
         return None
+    # In a crisis every answer waits for the crisis owner; a promise sent by a machine then
+    # could contradict what the city says, so none is sent.
+    from somevahti.content.crisis import crisis_for
+
+    if crisis_for(conversation.unit) is not None:
+        return None
     due = conversation.due_at
     if due is None or due <= now:
         try:

@@ -280,3 +280,13 @@ def test_through_ingest_a_good_friday_message_is_promised_tuesday(
     assert f"seuraavana arkipäivänä tiistaina 30.3. klo {format_time(conv.due_at)}" in reply.text
     assert reply.delivery_state == "sent"
     assert [c["key"] for c in replies_sent(platform)] == [reply.idempotency_key]
+
+
+def test_no_automatic_promise_during_a_crisis(town: Town, fb: Channel) -> None:
+    from somevahti.content import crisis
+    from somevahti.core.roles import Role
+
+    crisis.start(town.users[Role.CITY_MANAGER], town.root, "Vesikatko")
+    conv, item = incoming(town, hki(2027, 3, 19, 18, 30), channel=fb)
+    assert receive(conv, item) is None
+    assert not InboxItem.objects.filter(conversation=conv, direction="out").exists()
