@@ -77,6 +77,10 @@ def rules_for(org_id: int) -> cr.RuleSet:
     """The organisation's enabled rules, compiled; cached per process."""
     rs = _rules.get(org_id)
     if rs is None:
+        # An organisation starts from the defaults (as routing does); after that its own
+        # edits stand, and deleting every rule brings the defaults back.
+        if not ClassificationRule.objects.filter(organisation_id=org_id).exists():
+            ensure_default_rules(Organisation.objects.get(pk=org_id))
         rows = ClassificationRule.objects.filter(organisation_id=org_id, enabled=True).values_list(
             "id", "kind", "klass", "pattern", "weight", "params"
         )

@@ -101,6 +101,11 @@ class NoteForm(forms.Form):
         help_text=_("Only your colleagues see notes; they are never sent."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The reply form on the same page also has a "text" field: ids must differ.
+        kwargs.setdefault("auto_id", "note-%s")
+        super().__init__(*args, **kwargs)
+
 
 class AssignForm(forms.Form):
     assignee = PersonChoiceField(label=_("Assign to"), queryset=User.objects.none())

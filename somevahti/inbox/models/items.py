@@ -95,7 +95,7 @@ class Conversation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.author_handle} ({self.get_kind_display()})"
+        return f"{self.author_name or self.author_handle} ({self.get_kind_display()})"
 
 
 class InboxItem(models.Model):

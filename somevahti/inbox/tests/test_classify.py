@@ -188,6 +188,7 @@ def test_disabled_rules_are_ignored(town: Town) -> None:
 def test_another_organisations_rules_are_never_used(town: Town, other_town: Town) -> None:
     ensure_default_rules(other_town.org)
     rule(other_town.org, "media", "keyword", "kirjasto", 5)
+    rule(town.org, "spam", "keyword", "bitcoin")  # its own (only) rule: no defaults seeded
     it = classified(town, "Toimittaja kysyy kirjastosta", handle="x@yle.fi", source="ingest")
     assert it.klass == "other"
 

@@ -42,8 +42,9 @@ def test_warned_once_before_the_target_and_escalated_once_after(town: Town) -> N
     assert sweep(hki(2027, 3, 15, 10, 55)) == {"warned": 0, "escalated": 0}
     assert sweep(hki(2027, 3, 15, 11, 5)) == {"warned": 1, "escalated": 0}
     assert sweep(hki(2027, 3, 15, 11, 15)) == {"warned": 0, "escalated": 0}
-    assert notices(producer) == [
-        "An answer is due maanantaina 15.3. klo 12.00: Maija Meikäläinen on Kirjasto."
+    assert notices(producer) == [  # in the recipient's language (Finnish by default)
+        "Vastaus on annettava viimeistään maanantaina 15.3. klo 12.00: "
+        "Maija Meikäläinen (Kirjasto)."
     ]
     assert notices(director) == []
     assert sweep(hki(2027, 3, 15, 12, 5)) == {"warned": 0, "escalated": 1}
@@ -51,8 +52,8 @@ def test_warned_once_before_the_target_and_escalated_once_after(town: Town) -> N
     assert check_response_targets.call_local() == {"warned": 0, "escalated": 0}
     assert len(notices(producer)) == 1
     assert notices(director) == [
-        "Answer target missed: Maija Meikäläinen on Kirjasto should have been answered by "
-        "maanantaina 15.3. klo 12.00."
+        "Vastausaikatavoite ylittyi: lähettäjälle Maija Meikäläinen (Kirjasto) olisi pitänyt "
+        "vastata viimeistään maanantaina 15.3. klo 12.00."
     ]
     link = Notification.objects.get(user=director).url
     assert link.endswith(f"/inbox/conversations/{conv.pk}/")
@@ -70,9 +71,7 @@ def test_unassigned_warnings_go_to_communications_in_their_language(town: Town) 
     central = f.user(town.org, (Role.COMMUNICATIONS, town.root))  # further up: not this time
     question(town, hki(2027, 3, 15, 8))
     assert sweep(hki(2027, 3, 15, 11, 30))["warned"] == 1
-    assert notices(comms) == [
-        "An answer is due måndag 15.3 kl. 12.00: Maija Meikäläinen on Kirjasto."
-    ]
+    assert notices(comms) == ["Svara senast måndag 15.3 kl. 12.00: Maija Meikäläinen på Kirjasto."]
     assert notices(central) == []
 
 
