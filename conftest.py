@@ -3,10 +3,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from somevahti.core.models import Organisation, Unit, User
 from somevahti.core.roles import Role
 from tests import factories as f
+
+# Speed is measured by the benchmarks in bench/, not by tests: a loaded CI machine must not
+# fail a property test on a per-example time limit.
+hypothesis_settings.register_profile("somevahti", deadline=None)
+hypothesis_settings.load_profile("somevahti")
 
 
 @dataclass

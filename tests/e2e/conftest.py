@@ -43,7 +43,8 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="fi-FI", timezone_id="Europe/Helsinki")
     context.add_init_script(path=str(AXE_JS))
-    context.set_default_timeout(10_000)
+    # Generous: the first request of a live server imports every app (Voikko, the SDKs).
+    context.set_default_timeout(20_000)
     pg = context.new_page()
     yield pg
     context.close()
